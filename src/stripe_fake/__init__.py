@@ -1,0 +1,25 @@
+"""stripe-fake: a faithful, in-memory Stripe Billing for tests, driven through the real SDK."""
+
+from __future__ import annotations
+
+from .backend import Backend, RecordedRequest
+from .clock import ManualClock, SystemClock
+from .config import FakeConfig
+from .fake import StripeFake, StripeFakeInternalError, active
+from .http.errors import StripeError
+from .recording import EventRecorder
+
+__all__ = [
+    "Backend",
+    "EventRecorder",
+    "FakeConfig",
+    "ManualClock",
+    "RecordedRequest",
+    "StripeError",
+    "StripeFake",
+    "StripeFakeInternalError",
+    "SystemClock",
+    "active",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,43 @@
+"""What a handler gets: the request, its decoded parameters, the account and the time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .state import AccountState, Store
+
+if TYPE_CHECKING:
+    from .backend import Backend
+    from .http.messages import FakeRequest
+    from .http.routing import Route
+
+S = TypeVar("S", bound=Store)
+
+
+@dataclass
+class RequestContext:
+    backend: Backend
+    account: AccountState
+    request: FakeRequest
+    route: Route
+    params: dict[str, Any]
+    path: dict[str, str]
+    now: int
+    request_id: str
+    idempotency_key: str | None
+    api_key: str
+    api_version: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def store(self, cls: type[S]) -> S:
+        return self.account.store(cls)
+
+
+@dataclass
+class Reply:
+    """A handler result with a status or headers other than 200 and none."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,73 @@
+"""``expand[]``: replace id strings by the objects they name, for expandable fields only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .errors import StripeError
+
+Resolver = Callable[[str], "dict[str, Any] | None"]
+
+# object type -> dotted paths that may be expanded (lists are walked transparently)
+EXPANDABLE: dict[str, set[str]] = {}
+
+
+def register_expandable(object_type: str, *paths: str) -> None:
+    EXPANDABLE.setdefault(object_type, set()).update(paths)
+
+
+def apply_expand(body: dict[str, Any], paths: list[str], resolve: Resolver) -> dict[str, Any]:
+    """Expand ``paths`` in ``body`` (a single object, or a list envelope with ``data.`` paths)."""
+    for path in paths:
+        parts = path.split(".")
+        if len(parts) > 4 + (1 if body.get("object") == "list" else 0):
+            raise StripeError(
+                f"You cannot expand more than 4 levels of a property. Property: {path}", param="expand"
+            )
+        if body.get("object") == "list":
+            if parts[0] != "data" or len(parts) < 2:
+                raise StripeError(f"This property cannot be expanded ({path}).", param="expand")
+            for item in body.get("data", []):
+                _expand_in(item, parts[1:], path, resolve)
+        else:
+            _expand_in(body, parts, path, resolve)
+    return body
+
+
+def _expand_in(obj: dict[str, Any], parts: list[str], full: str, resolve: Resolver) -> None:
+    object_type = obj.get("object")
+    allowed = EXPANDABLE.get(str(object_type), set())
+    # Find the longest allowed prefix of parts for this object.
+    for cut in range(len(parts), 0, -1):
+        field = ".".join(parts[:cut])
+        if field in allowed:
+            _replace(obj, parts[:cut], resolve, parts[cut:], full)
+            return
+    raise StripeError(f"This property cannot be expanded ({full}).", param="expand")
+
+
+def _replace(node: Any, parts: list[str], resolve: Resolver, rest: list[str], full: str) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _replace(item, parts, resolve, rest, full)
+        return
+    if not isinstance(node, Mapping) or not parts:
+        return
+    head, tail = parts[0], parts[1:]
+    if head not in node:
+        return
+    if tail:
+        _replace(node[head], tail, resolve, rest, full)
+        return
+    value = node[head]
+    targets = value if isinstance(value, list) else [value]
+    expanded = []
+    for target in targets:
+        if isinstance(target, str):
+            found = resolve(target)
+            target = found if found is not None else target
+        if rest and isinstance(target, dict):
+            _expand_in(target, rest, full, resolve)
+        expanded.append(target)
+    node[head] = expanded if isinstance(value, list) else expanded[0]  # type: ignore[index]

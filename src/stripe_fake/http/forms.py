@@ -1,0 +1,89 @@
+"""Decoding of Stripe's bracket-nested form bodies and query strings.
+
+``usage_threshold[filters][0][customer]=cus_1`` becomes
+``{"usage_threshold": {"filters": [{"customer": "cus_1"}]}}``; ``expand[]=a`` appends.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .errors import invalid_request
+
+_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+_PART = re.compile(r"\[([^\[\]]*)\]")
+MAX_DEPTH = 32
+
+
+def parse_pairs(raw: str) -> list[tuple[str, str]]:
+    """Split an urlencoded string into (key, value) pairs, keeping blanks."""
+    return parse_qsl(raw, keep_blank_values=True)
+
+
+def _split_key(key: str) -> list[str]:
+    match = _KEY.match(key)
+    if match is None:
+        return [key]
+    parts = [match.group(1)]
+    parts.extend(_PART.findall(match.group(2)))
+    return parts
+
+
+def _display(parts: list[str]) -> str:
+    return parts[0] + "".join(f"[{p}]" for p in parts[1:])
+
+
+def decode_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Build the nested parameter tree from bracket keys; indexed maps become lists."""
+    root: dict[str, Any] = {}
+    for key, value in pairs:
+        parts = _split_key(key)
+        if len(parts) > MAX_DEPTH:
+            raise invalid_request(f"Parameter nesting is too deep: {key[:100]}", param=parts[0])
+        node: dict[str, Any] = root
+        for depth, part in enumerate(parts[:-1]):
+            if part == "":
+                part = str(_next_index(node))
+            child = node.get(part)
+            if child is None:
+                child = {}
+                node[part] = child
+            elif not isinstance(child, dict):
+                raise invalid_request(
+                    f"Invalid value for {_display(parts[: depth + 1])}: it was sent both as a value and as an "
+                    "object.",
+                    param=_display(parts[: depth + 1]),
+                )
+            node = child
+        last = parts[-1]
+        if last == "":
+            last = str(_next_index(node))
+        if isinstance(node.get(last), dict):
+            raise invalid_request(
+                f"Invalid value for {_display(parts)}: it was sent both as a value and as an object.",
+                param=_display(parts),
+            )
+        node[last] = value
+    return _listify(root)  # type: ignore[no-any-return]
+
+
+def _next_index(node: dict[str, Any]) -> int:
+    return len(node)
+
+
+def _listify(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _listify(v) for k, v in node.items()}
+    if converted and all(k.isdigit() and len(k) < 6 for k in converted):
+        return [converted[k] for k in sorted(converted, key=int)]
+    return converted
+
+
+def decode_form(raw: str) -> dict[str, Any]:
+    """Decode an urlencoded body or query string into nested parameters."""
+    if not raw:
+        return {}
+    return decode_pairs(parse_pairs(raw))

@@ -1,0 +1,41 @@
+"""Wire-level request and response values shared by the interceptor and the server."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FakeRequest:
+    """One HTTP request as the fake sees it, independent of transport."""
+
+    method: str
+    host: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-cased names
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class FakeResponse:
+    """One HTTP response: status, headers and a JSON body."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    #: When set, the transport raises a connection error with this message instead of answering
+    #: (the SDK sees ``APIConnectionError``).
+    network_error: str | None = None
+
+    @classmethod
+    def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> FakeResponse:
+        return cls(status, json.dumps(payload).encode(), headers or {})
+
+    def payload(self) -> Any:
+        return json.loads(self.body)

@@ -1,0 +1,65 @@
+"""Route table: (method, path pattern) -> handler, with ``{name}`` path parameters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ..context import RequestContext
+
+Handler = Callable[["RequestContext"], Any]
+Auth = Literal["secret", "session"]
+Host = Literal["api", "meter_events"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint. ``name`` is ``resource.operation`` (used by fault injection and logs)."""
+
+    method: str
+    pattern: str
+    handler: Handler
+    name: str
+    auth: Auth = "secret"
+    host: Host = "api"
+
+    @property
+    def api_mode(self) -> str:
+        return "v2" if self.pattern.startswith("/v2/") else "v1"
+
+
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+class Router:
+    """Matches a method and path to a route; static paths are a dict lookup."""
+
+    def __init__(self, routes: Iterable[Route] = ()) -> None:
+        self._static: dict[tuple[str, str], Route] = {}
+        self._dynamic: list[tuple[str, re.Pattern[str], Route]] = []
+        self.routes: list[Route] = []
+        for route in routes:
+            self.add(route)
+
+    def add(self, route: Route) -> None:
+        self.routes.append(route)
+        if "{" not in route.pattern:
+            self._static[(route.method, route.pattern)] = route
+            return
+        regex = "^" + _PARAM.sub(r"(?P<\1>[^/]+)", route.pattern) + "$"
+        self._dynamic.append((route.method, re.compile(regex), route))
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        route = self._static.get((method, path))
+        if route is not None:
+            return route, {}
+        for route_method, regex, candidate in self._dynamic:
+            if route_method != method:
+                continue
+            found = regex.match(path)
+            if found is not None:
+                return candidate, found.groupdict()
+        return None

@@ -1,0 +1,23 @@
+"""One package per Stripe resource: ``models.py`` (state and rules), ``responses.py`` (HTTP in and
+out) and ``urls.py`` (routes). Add a resource by listing its ``urls`` module here."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from ..http.routing import Route
+
+RESOURCE_PACKAGES = (
+    "customers",
+    "meters",
+    "meter_events",
+    "events",
+)
+
+
+def all_routes() -> list[Route]:
+    routes: list[Route] = []
+    for name in RESOURCE_PACKAGES:
+        module = import_module(f"{__name__}.{name}.urls")
+        routes.extend(module.ROUTES)
+    return routes

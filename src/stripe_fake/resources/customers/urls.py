@@ -1,0 +1,15 @@
+"""Routes for ``/v1/customers``."""
+
+from __future__ import annotations
+
+from ...http.routing import Route
+from . import responses as r
+
+ROUTES = [
+    Route("GET", "/v1/customers/search", r.search_not_implemented, "customers.search"),
+    Route("POST", "/v1/customers", r.create_customer, "customers.create"),
+    Route("GET", "/v1/customers", r.list_customers, "customers.list"),
+    Route("GET", "/v1/customers/{id}", r.retrieve_customer, "customers.retrieve"),
+    Route("POST", "/v1/customers/{id}", r.update_customer, "customers.update"),
+    Route("DELETE", "/v1/customers/{id}", r.delete_customer, "customers.delete"),
+]

@@ -1,0 +1,182 @@
+"""Meter events: ingestion rules, identifier uniqueness and the per-account usage aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ...http.errors import StripeError
+from ...ids import new_uuid
+from ..customers.models import CustomerStore
+from ..meters.models import Meter, MeterStore
+from .usage import DAY, HOUR, CustomerUsage, UsageRecord, parse_value
+
+if TYPE_CHECKING:
+    from ...state import AccountState
+
+IDENTIFIER_WINDOW = 24 * 3600
+PAST_WINDOW = 35 * 86400
+FUTURE_WINDOW = 5 * 60
+
+UsageListener = Callable[["AccountState", Meter, str, CustomerUsage, UsageRecord], None]
+
+
+@dataclass
+class AsyncError:
+    """A meter event Stripe accepted but could not count (reported later as a thin event)."""
+
+    code: str
+    message: str
+    identifier: str
+    event_name: str
+    meter_id: str | None
+    created: int
+
+
+class MeterEventStore:
+    """Accepted meter events, identifiers seen in the last 24 hours, and usage per (meter, customer)."""
+
+    def __init__(self, account: AccountState) -> None:
+        self.account = account
+        self.by_identifier: dict[str, UsageRecord] = {}
+        self.usage: dict[tuple[str, str], CustomerUsage] = {}
+        self.async_errors: list[AsyncError] = []
+        self.listeners: list[UsageListener] = []
+        self._seq = 0
+
+    # -- validation shared by v1 and v2 --------------------------------------------------------------
+
+    @staticmethod
+    def check_timestamp(timestamp: int, now: int, param: str = "timestamp") -> None:
+        if timestamp < now - PAST_WINDOW:
+            raise StripeError(
+                "The event timestamp cannot be more than 35 days in past. Expected a timestamp greater than or "
+                f"equal to {now - PAST_WINDOW}.",
+                param=param,
+            )
+        if timestamp > now + FUTURE_WINDOW:
+            raise StripeError(
+                "The event timestamp cannot be more than 5 minutes in the future. Expected a timestamp less than "
+                f"or equal to {now + FUTURE_WINDOW}.",
+                param=param,
+            )
+
+    def identifier_taken(self, identifier: str, now: int) -> bool:
+        found = self.by_identifier.get(identifier)
+        return found is not None and found.created > now - IDENTIFIER_WINDOW
+
+    def check_identifier(self, identifier: str, now: int) -> None:
+        if self.identifier_taken(identifier, now):
+            raise StripeError(
+                f"An event already exists with identifier {identifier}.",
+                param="identifier",
+                headers={"Stripe-Should-Retry": "false"},
+            )
+
+    # -- ingestion ----------------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        *,
+        event_name: str,
+        payload: dict[str, str],
+        identifier: str | None,
+        timestamp: int,
+        now: int,
+    ) -> UsageRecord:
+        """Accept a validated meter event; count it, or record why it cannot be counted."""
+        identifier = identifier or new_uuid()
+        self._seq += 1
+        meter = self.account.store(MeterStore).by_event_name.get(event_name)
+        record = UsageRecord(identifier, event_name, meter.id if meter else None, None, 0, timestamp, now, self._seq)
+        self.by_identifier[identifier] = record
+        problem = self._problem(meter, payload, record)
+        if problem is not None:
+            code, message = problem
+            self.async_errors.append(AsyncError(code, message, identifier, event_name, record.meter_id, now))
+            return record
+        assert meter is not None and record.customer is not None
+        self.count(meter, record)
+        return record
+
+    def _problem(self, meter: Meter | None, payload: dict[str, str], record: UsageRecord) -> tuple[str, str] | None:
+        if meter is None:
+            return "no_meter", f"No meter was found matching event_name {record.event_name}."
+        if not meter.active:
+            return "archived_meter", "The meter must be Active to submit events."
+        customer = payload.get(meter.customer_key)
+        if not customer:
+            return "meter_event_no_customer_defined", f"Customer mapping key {meter.customer_key} not found in payload."
+        if not self.account.store(CustomerStore).exists(customer):
+            return "meter_event_customer_not_found", f"Customer {customer} not found."
+        record.customer = customer
+        raw = payload.get(meter.value_key)
+        if raw is None:
+            if meter.formula == "count":
+                record.value = 1
+                return None
+            return "meter_event_value_not_found", f"Value key {meter.value_key} not found in payload."
+        value = parse_value(raw)
+        if value is None:
+            return "meter_event_invalid_value", f"Value {raw[:100]} for key {meter.value_key} is not a valid number."
+        record.value = value
+        return None
+
+    def usage_for(self, meter_id: str, customer: str) -> CustomerUsage:
+        key = (meter_id, customer)
+        found = self.usage.get(key)
+        if found is None:
+            found = self.usage[key] = CustomerUsage()
+        return found
+
+    def count(self, meter: Meter, record: UsageRecord) -> None:
+        """Add ``record`` to the aggregates (pre-aggregated meters keep the latest per window)."""
+        assert record.customer is not None
+        usage = self.usage_for(meter.id, record.customer)
+        if meter.event_time_window is not None:
+            size = HOUR if meter.event_time_window == "hour" else DAY
+            window = record.timestamp - record.timestamp % size
+            stack = usage.windows.setdefault(window, [])
+            if stack and stack[-1].counted:
+                usage.remove(stack[-1])
+            stack.append(record)
+        usage.add(record)
+        for listener in list(self.listeners):
+            listener(self.account, meter, record.customer, usage, record)
+
+    def uncount(self, meter: Meter, record: UsageRecord) -> None:
+        """Take a cancelled ``record`` out of the aggregates (restoring the previous one of its window)."""
+        if record.customer is None:
+            return
+        usage = self.usage_for(meter.id, record.customer)
+        if meter.event_time_window is not None:
+            size = HOUR if meter.event_time_window == "hour" else DAY
+            stack = usage.windows.get(record.timestamp - record.timestamp % size, [])
+            was_top = bool(stack) and stack[-1] is record
+            if record in stack:
+                stack.remove(record)
+            if record.counted:
+                usage.remove(record)
+            if was_top:
+                for previous in reversed(stack):
+                    if not previous.cancelled:
+                        usage.add(previous)
+                        break
+            return
+        if record.counted:
+            usage.remove(record)
+
+
+def render_meter_event(
+    event_name: str, identifier: str, payload: dict[str, str], timestamp: int, created: int, livemode: bool
+) -> dict[str, Any]:
+    return {
+        "object": "billing.meter_event",
+        "created": created,
+        "event_name": event_name,
+        "identifier": identifier,
+        "livemode": livemode,
+        "payload": dict(payload),
+        "timestamp": timestamp,
+    }

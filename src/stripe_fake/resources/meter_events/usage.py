@@ -1,0 +1,239 @@
+"""Incremental usage aggregates per (meter, customer).
+
+Every counted meter event updates running totals in minute, hour and UTC-day buckets and a
+lifetime total. A summary combines the fewest buckets that cover its range, and an alert check reads
+the lifetime total: neither rescans stored events, however many there are.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from decimal import Decimal
+from typing import Union
+
+Number = Union[int, Decimal]
+
+MINUTE = 60
+HOUR = 3600
+DAY = 86400
+LEVELS = (DAY, HOUR, MINUTE)
+
+
+class UsageRecord:
+    """One accepted meter event, as the aggregates need it (kept small: slots, no payload)."""
+
+    __slots__ = ("cancelled", "counted", "created", "customer", "event_name", "identifier", "meter_id", "seq",
+                 "timestamp", "value")
+
+    def __init__(
+        self,
+        identifier: str,
+        event_name: str,
+        meter_id: str | None,
+        customer: str | None,
+        value: Number,
+        timestamp: int,
+        created: int,
+        seq: int,
+    ) -> None:
+        self.identifier = identifier
+        self.event_name = event_name
+        self.meter_id = meter_id
+        self.customer = customer
+        self.value = value
+        self.timestamp = timestamp
+        self.created = created
+        self.seq = seq
+        self.cancelled = False
+        self.counted = False  # currently contributing to the aggregates
+
+    @property
+    def order(self) -> tuple[int, int]:
+        """Which event is "last": the latest timestamp, then the latest received."""
+        return (self.timestamp, self.seq)
+
+
+class Agg:
+    """Running sum, count and latest value of a set of events."""
+
+    __slots__ = ("count", "last_order", "last_value", "total")
+
+    def __init__(self) -> None:
+        self.total: Number = 0
+        self.count = 0
+        self.last_order: tuple[int, int] | None = None
+        self.last_value: Number = 0
+
+    def add(self, record: UsageRecord) -> None:
+        self.total += record.value
+        self.count += 1
+        order = record.order
+        if self.last_order is None or order > self.last_order:
+            self.last_order = order
+            self.last_value = record.value
+
+    def remove(self, record: UsageRecord) -> bool:
+        """Take ``record`` out; ``True`` if it was the latest (the caller must recompute it)."""
+        self.total -= record.value
+        self.count -= 1
+        if self.count == 0:
+            self.last_order = None
+            self.last_value = 0
+            return False
+        return self.last_order == record.order
+
+    def merge(self, other: Agg) -> None:
+        if other.count == 0:
+            return
+        self.total += other.total
+        self.count += other.count
+        if other.last_order is not None and (self.last_order is None or other.last_order > self.last_order):
+            self.last_order = other.last_order
+            self.last_value = other.last_value
+
+    def value(self, formula: str) -> Number:
+        if formula == "count":
+            return self.count
+        if formula == "last":
+            return self.last_value
+        return self.total
+
+
+class CustomerUsage:
+    """The buckets of one meter for one customer."""
+
+    __slots__ = ("buckets", "keys", "minute_records", "total", "windows")
+
+    def __init__(self) -> None:
+        self.buckets: dict[int, dict[int, Agg]] = {size: {} for size in LEVELS}
+        self.keys: dict[int, list[int]] = {size: [] for size in LEVELS}
+        self.total = Agg()
+        # minute start -> the counted records in that minute (to recompute "last" after a removal)
+        self.minute_records: dict[int, list[UsageRecord]] = {}
+        # pre-aggregated meters: window start -> records received in it, oldest first
+        self.windows: dict[int, list[UsageRecord]] = {}
+
+    def add(self, record: UsageRecord) -> None:
+        ts = record.timestamp
+        for size in LEVELS:
+            start = ts - ts % size
+            bucket = self.buckets[size].get(start)
+            if bucket is None:
+                bucket = self.buckets[size][start] = Agg()
+                keys = self.keys[size]
+                if not keys or start > keys[-1]:
+                    keys.append(start)
+                else:
+                    insort(keys, start)
+            bucket.add(record)
+        self.total.add(record)
+        self.minute_records.setdefault(ts - ts % MINUTE, []).append(record)
+        record.counted = True
+
+    def remove(self, record: UsageRecord) -> None:
+        ts = record.timestamp
+        minute = ts - ts % MINUTE
+        records = self.minute_records.get(minute, [])
+        if record in records:
+            records.remove(record)
+        stale = []
+        for size in LEVELS:
+            start = ts - ts % size
+            if self.buckets[size][start].remove(record):
+                stale.append((size, start))
+        if self.total.remove(record):
+            stale.append((0, 0))
+        record.counted = False
+        # Recompute "last" from the finest level up: minute from its records, coarser from finer buckets.
+        for size, start in sorted(stale, key=lambda item: item[0] or 10**12):
+            if size == MINUTE:
+                self._recompute_last(self.buckets[MINUTE][start], records)
+            elif size == 0:
+                self._recompute_from(self.total, DAY, None, None)
+            else:
+                finer = HOUR if size == DAY else MINUTE
+                self._recompute_from(self.buckets[size][start], finer, start, start + size)
+
+    @staticmethod
+    def _recompute_last(agg: Agg, records: list[UsageRecord]) -> None:
+        agg.last_order = None
+        agg.last_value = 0
+        for rec in records:
+            if agg.last_order is None or rec.order > agg.last_order:
+                agg.last_order = rec.order
+                agg.last_value = rec.value
+
+    def _recompute_from(self, agg: Agg, finer: int, lo: int | None, hi: int | None) -> None:
+        agg.last_order = None
+        agg.last_value = 0
+        keys = self.keys[finer]
+        first = 0 if lo is None else bisect_left(keys, lo)
+        last = len(keys) if hi is None else bisect_left(keys, hi)
+        for start in keys[first:last]:
+            bucket = self.buckets[finer][start]
+            if bucket.count and bucket.last_order is not None and (
+                agg.last_order is None or bucket.last_order > agg.last_order
+            ):
+                agg.last_order = bucket.last_order
+                agg.last_value = bucket.last_value
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def range(self, start: int, end: int) -> Agg:
+        """Aggregate of every counted event with ``start <= timestamp < end`` (minute-aligned)."""
+        result = Agg()
+        self._cover(result, start, end, 0)
+        return result
+
+    def _cover(self, result: Agg, start: int, end: int, level: int) -> None:
+        if start >= end:
+            return
+        size = LEVELS[level]
+        if size == MINUTE:
+            self._sum_level(result, MINUTE, start, end)
+            return
+        first = -(-start // size) * size
+        last = end - end % size
+        if first >= last:
+            self._cover(result, start, end, level + 1)
+            return
+        self._cover(result, start, first, level + 1)
+        self._sum_level(result, size, first, last)
+        self._cover(result, last, end, level + 1)
+
+    def _sum_level(self, result: Agg, size: int, lo: int, hi: int) -> None:
+        keys = self.keys[size]
+        buckets = self.buckets[size]
+        for start in keys[bisect_left(keys, lo) : bisect_left(keys, hi)]:
+            result.merge(buckets[start])
+
+    def windows_in(self, size: int, start: int, end: int) -> list[tuple[int, Agg]]:
+        """Non-empty buckets of ``size`` (HOUR or DAY) inside ``[start, end)``, oldest first."""
+        keys = self.keys[size]
+        buckets = self.buckets[size]
+        selected = keys[bisect_left(keys, start) : bisect_left(keys, end)]
+        return [(key, buckets[key]) for key in selected if buckets[key].count]
+
+
+def as_json_number(value: Number) -> int | float:
+    """Aggregated values are JSON numbers: integral values as ints."""
+    if isinstance(value, int):
+        return value
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def parse_value(raw: str) -> Number | None:
+    """A meter event value: a (possibly signed) decimal string; ``None`` if it is not a number."""
+    text = raw.strip()
+    body = text[1:] if text[:1] in "+-" else text
+    if body.isascii() and body.isdigit():
+        return int(text)
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return None
+    if not value.is_finite() or not text or "e" in text.lower() or text.lower() in ("nan", "inf"):
+        return None
+    return value
