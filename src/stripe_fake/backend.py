@@ -79,6 +79,10 @@ class Backend:
         self.events = EventRecorder()
         # Called with (account, event) for every emitted event (webhook delivery hooks in here).
         self.event_listeners: list[Callable[[AccountState, dict[str, Any]], None]] = []
+        # v2 thin events (``v2.core.event``), oldest first, and who wants to hear of each new one
+        # (event destination delivery subscribes here).
+        self.thin_events: list[dict[str, Any]] = []
+        self.thin_event_listeners: list[Callable[[AccountState, dict[str, Any]], None]] = []
         # Extension points: called with the context before the handler / with the final response.
         self.before_handler: list[Callable[[RequestContext], FakeResponse | None]] = []
         self.after_handler: list[Callable[[RequestContext, FakeResponse], None]] = []
@@ -103,6 +107,7 @@ class Backend:
             self.requests.clear()
             self.internal_errors.clear()
             self.events.clear()
+            self.thin_events.clear()
 
     # -- dispatch ----------------------------------------------------------------------------------
 
