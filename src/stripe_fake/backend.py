@@ -11,13 +11,16 @@ import base64
 import json
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import Clock, SystemClock
 from .config import FakeConfig
 from .context import Reply, RequestContext
+from .faults import FaultInjector
+from .http import idempotency
 from .http.errors import (
     StripeError,
     authentication_invalid,
@@ -25,8 +28,8 @@ from .http.errors import (
     invalid_request,
     unrecognized_url,
 )
-from .http.expand import apply_expand
-from .http.forms import decode_form
+from .http.expand import apply_expand, check_expand_paths
+from .http.forms import MAX_DEPTH, decode_form
 from .http.messages import FakeRequest, FakeResponse
 from .http.routing import Route, Router
 from .ids import new_id
@@ -38,6 +41,7 @@ METER_EVENTS_HOST = "meter-events.stripe.com"
 STRIPE_HOSTS = (API_HOST, METER_EVENTS_HOST)
 DEFAULT_API_VERSION = "2026-10-28.endive"
 _KEY_PREFIXES = ("sk_test_", "rk_test_")
+_UNDECODED: Any = object()
 
 
 @dataclass
@@ -52,8 +56,28 @@ class RecordedRequest:
     status: int
     route: str | None
     request_id: str
-    response: Any = None
-    error: dict[str, Any] | None = field(default=None)
+    #: The response body as sent; :attr:`response` decodes it on first access (logging stays cheap).
+    body: bytes = field(default=b"", repr=False)
+    _decoded: Any = field(default=_UNDECODED, repr=False, compare=False)
+
+    @property
+    def response(self) -> Any:
+        """The decoded JSON response body (``None`` if it was not JSON)."""
+        if self._decoded is _UNDECODED:
+            try:
+                self._decoded = json.loads(self.body)
+            except ValueError:
+                self._decoded = None
+        return self._decoded
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        """The ``error`` object of an error response, else ``None``."""
+        body = self.response
+        if self.status >= 400 and isinstance(body, dict):
+            found = body.get("error")
+            return found if isinstance(found, dict) else None
+        return None
 
     @property
     def implemented(self) -> bool:
@@ -86,6 +110,15 @@ class Backend:
         # Extension points: called with the context before the handler / with the final response.
         self.before_handler: list[Callable[[RequestContext], FakeResponse | None]] = []
         self.after_handler: list[Callable[[RequestContext, FakeResponse], None]] = []
+        # ``fail_next`` rules, checked before the idempotency layer and the handler.
+        self.faults = FaultInjector(self.router.routes)
+        self.faults.add_many(self.config.fail_next)
+        # Work queued with ``defer`` while this thread is inside ``locked()`` (webhook deliveries),
+        # run once the lock is released so receivers may call the API back from any thread.
+        self._local = threading.local()
+        from .delivery import Deliverer
+
+        self.delivery = Deliverer(self)
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -108,13 +141,53 @@ class Backend:
             self.internal_errors.clear()
             self.events.clear()
             self.thin_events.clear()
+            self.faults.clear()
+            self.faults.add_many(self.config.fail_next)
+            self.delivery.clear()
+
+    # -- deferred work -----------------------------------------------------------------------------
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold :attr:`lock`; callbacks queued with :meth:`defer` meanwhile run after it is released."""
+        local = self._local
+        local.depth = getattr(local, "depth", 0) + 1
+        try:
+            with self.lock:
+                yield
+        finally:
+            local.depth -= 1
+            if local.depth == 0:
+                self.run_deferred()
+
+    def defer(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once this thread leaves :meth:`locked` (at once if it is not inside it)."""
+        local = self._local
+        if getattr(local, "depth", 0) == 0:
+            self._run_callback(callback)
+            return
+        if not hasattr(local, "pending"):
+            local.pending = []
+        local.pending.append(callback)
+
+    def run_deferred(self) -> None:
+        """Run this thread's queued callbacks, oldest first (errors go to :attr:`internal_errors`)."""
+        pending: list[Callable[[], object]] = getattr(self._local, "pending", [])
+        while pending:
+            self._run_callback(pending.pop(0))
+
+    def _run_callback(self, callback: Callable[[], object]) -> None:
+        try:
+            callback()
+        except Exception as exc:  # deferred work must never break the request that queued it
+            self.internal_errors.append(exc)
 
     # -- dispatch ----------------------------------------------------------------------------------
 
     def handle(self, request: FakeRequest) -> FakeResponse:
         """Answer one request. Never raises."""
         request_id = new_id("req", 14)
-        with self.lock:
+        with self.locked():
             try:
                 return self._handle(request, request_id)
             except BaseException as exc:  # noqa: BLE001 - a fake bug must not look like a network error
@@ -142,7 +215,8 @@ class Backend:
             params = self._decode(request, api_mode)
             ctx = RequestContext(
                 backend=self,
-                account=self.account(request.header("stripe-account")),
+                # v2 calls name the account in Stripe-Context (e.g. a thin event's fetch_event()).
+                account=self.account(request.header("stripe-account") or request.header("stripe-context")),
                 request=request,
                 route=route,
                 params=params,
@@ -153,21 +227,33 @@ class Backend:
                 api_key=api_key,
                 api_version=request.header("stripe-version") or DEFAULT_API_VERSION,
             )
-            for hook in self.before_handler:
-                early = hook(ctx)
-                if early is not None:
-                    self._log(request, params, early, route, request_id)
-                    return early
-            result = route.handler(ctx)
-            response = self._render(ctx, result)
-            for after in self.after_handler:
-                after(ctx, response)
+            injected = self.faults.take(ctx)
+            if injected is not None:
+                self._log(request, params, injected, route, request_id)
+                return injected
+            response = idempotency.run(ctx, self._execute, lambda err: self._error(err, api_mode, request_id))
         except StripeError as err:
-            body = err.v2_body() if api_mode == "v2" else err.v1_body(request_id)
-            headers = {"Request-Id": request_id, **err.headers}
-            response = FakeResponse.json(err.status, body, headers)
+            response = self._error(err, api_mode, request_id)
         self._log(request, params, response, route, request_id)
         return response
+
+    def _execute(self, ctx: RequestContext) -> FakeResponse:
+        """Run the hooks and the handler; raises :class:`StripeError` for Stripe errors."""
+        for hook in self.before_handler:
+            early = hook(ctx)
+            if early is not None:
+                return early
+        if ctx.route.api_mode == "v1" and ctx.request.method != "GET" and "expand" in ctx.params:
+            check_expand_paths(ctx.params["expand"])
+        response = self._render(ctx, ctx.route.handler(ctx))
+        for after in self.after_handler:
+            after(ctx, response)
+        return response
+
+    @staticmethod
+    def _error(err: StripeError, api_mode: str, request_id: str) -> FakeResponse:
+        body = err.v2_body() if api_mode == "v2" else err.v1_body(request_id)
+        return FakeResponse.json(err.status, body, {"Request-Id": request_id, **err.headers})
 
     def _render(self, ctx: RequestContext, result: Any) -> FakeResponse:
         reply = result if isinstance(result, Reply) else Reply(result)
@@ -227,10 +313,13 @@ class Backend:
             return {}
         try:
             decoded = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise StripeError("Invalid JSON body.", code="invalid_json") from None
         if not isinstance(decoded, dict):
             raise StripeError("The request body must be a JSON object.", code="invalid_json")
+        if _depth(decoded) > MAX_DEPTH:
+            message = f"Invalid JSON body: nesting deeper than {MAX_DEPTH} levels."
+            raise StripeError(message, code="invalid_json")
         return decoded
 
     def _log(
@@ -243,14 +332,6 @@ class Backend:
     ) -> None:
         if not self.config.record_requests:
             return
-        body: Any = None
-        error = None
-        try:
-            body = json.loads(response.body)
-        except ValueError:
-            body = None
-        if response.status >= 400 and isinstance(body, dict):
-            error = body.get("error")
         self.requests.append(
             RecordedRequest(
                 method=request.method,
@@ -261,7 +342,23 @@ class Backend:
                 status=response.status,
                 route=route.name if route is not None else None,
                 request_id=request_id,
-                response=body,
-                error=error,
+                body=response.body,
             )
         )
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of decoded JSON (iterative: deep bodies must not exhaust the stack)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack and deepest <= MAX_DEPTH:
+        node, level = stack.pop()
+        if level > deepest:
+            deepest = level
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:  # only containers are pushed; a scalar child just counts one level
+            if isinstance(child, (dict, list)):
+                stack.append((child, level + 1))
+            elif level >= deepest:
+                deepest = level + 1
+    return deepest

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -14,3 +15,14 @@ class FakeConfig:
     #: Seconds a meter event waits before it counts in summaries and alerts (Stripe is eventually
     #: consistent; 0 = immediately).
     processing_delay: int = 0
+    #: Failures armed when the fake starts (and again on ``reset()``): dicts of ``StripeFake.fail_next``
+    #: arguments, e.g. ``[{"target": "meter_events.create", "error": "rate_limit"}]``.
+    fail_next: list[dict[str, Any]] = field(default_factory=list)
+    #: Seconds of clock time batched into one asynchronous error report (thin event) per meter;
+    #: 0 = one report per meter for each request that produced errors, sent when the request ends.
+    error_report_window: int = 0
+    #: Apps that receive webhook deliveries in-process: ``{base_url: app}`` (WSGI, ASGI, or a callable
+    #: taking an ``httpx.Request``); see ``StripeFake.mount``.
+    mounts: dict[str, Any] = field(default_factory=dict)
+    #: Seconds a webhook receiver (mounted app or loopback server) may take before the attempt fails.
+    webhook_timeout: float = 10.0

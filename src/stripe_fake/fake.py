@@ -14,9 +14,11 @@ from typing import Any, TypeVar
 import respx
 import stripe
 
-from .backend import METER_EVENTS_HOST, API_HOST, Backend, RecordedRequest
+from .backend import API_HOST, METER_EVENTS_HOST, Backend, RecordedRequest
 from .clock import Clock
 from .config import FakeConfig
+from .delivery import Delivery, DeliveryLog, MountKind, assert_delivered, sign
+from .faults import Fault
 from .interceptor import FakeHTTPClient, HttpxHandler
 from .recording import EventRecorder
 from .state import AccountState
@@ -65,6 +67,18 @@ class StripeFake:
         """Every event the fake emitted, oldest first (``fake.events.of_type("billing.meter.created")``)."""
         return self.backend.events
 
+    def assert_event(
+        self, event_type: str, *, count: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Assert that events of ``event_type`` were emitted whose ``data.object`` matches ``filters``.
+
+        ``stripe_fake.assert_event("billing.alert.triggered", customer=customer, count=1)``: a filter
+        value may be an SDK object (matched by its ``id``); nested fields use ``__`` (``alert__id=...``)
+        or a dotted key (``**{"alert.id": ...}``). Without ``count`` at least one must match. Returns the
+        matching events; the failure message lists every event that was emitted.
+        """
+        return self.backend.events.assert_event(event_type, count=count, **filters)
+
     @property
     def http_client(self) -> FakeHTTPClient:
         """The SDK HTTP client that answers from this fake (for ``StripeClient(http_client=...)``)."""
@@ -78,10 +92,119 @@ class StripeFake:
         """Forget every object, event and logged request."""
         self.backend.reset()
 
+    def flush_error_reports(self) -> list[dict[str, Any]]:
+        """Send every pending asynchronous meter-event error report now (as thin events); returns them.
+
+        Without it a report goes out when its ``error_report_window`` (and ``processing_delay``) has
+        passed, at the next request.
+        """
+        from .resources.v2_events.reports import flush_error_reports
+
+        with self.backend.lock:
+            now = self.backend.now()
+            sent: list[dict[str, Any]] = []
+            for account in list(self.backend.accounts.values()):
+                sent.extend(flush_error_reports(account, now, force=True))
+            return sent
+
+    def fail_next(
+        self,
+        target: str | None = None,
+        *,
+        error: str = "api_error",
+        times: int = 1,
+        status: int | None = None,
+        type: str | None = None,
+        code: str | None = None,
+        message: str | None = None,
+        param: str | None = None,
+        should_retry: bool | None = None,
+    ) -> Fault:
+        """Make the next ``times`` requests matching ``target`` fail (before the endpoint runs).
+
+        ``target`` is a route name (``"meter_events.create"``, ``"meters.*"``), a path glob
+        (``"/v1/customers/*"``, ``"POST /v1/billing/meter_events"``) or ``None`` for any request.
+        ``error`` is ``"rate_limit"`` (429), ``"api_error"`` (500), ``"lock_timeout"`` (409),
+        ``"idempotency_key_in_use"`` (409), ``"network"`` (the SDK raises ``APIConnectionError``) or
+        ``"custom"``; ``status``/``type``/``code``/``message``/``param`` override the preset.
+        ``should_retry`` sends ``Stripe-Should-Retry: true|false`` (``None``: no header).
+        Injected failures are never saved as idempotent results.
+        """
+        return self.backend.faults.add(
+            target,
+            error=error,
+            times=times,
+            status=status,
+            type=type,
+            code=code,
+            message=message,
+            param=param,
+            should_retry=should_retry,
+        )
+
     @property
     def unimplemented_requests(self) -> list[RecordedRequest]:
         """Requests to endpoints the fake does not implement (each answered with a 404)."""
         return [r for r in self.backend.requests if not r.implemented]
+
+    # -- webhooks ------------------------------------------------------------------------------------
+
+    @property
+    def deliveries(self) -> DeliveryLog:
+        """Every webhook delivery attempt (v1 events and thin event notifications), oldest first."""
+        return self.backend.delivery.deliveries
+
+    def mount(self, base_url: str, app: Any, kind: MountKind | None = None) -> None:
+        """Deliver webhooks for endpoint URLs under ``base_url`` to ``app`` in-process.
+
+        ``app`` is a WSGI app (Flask, Django), an ASGI app (Starlette, FastAPI) or a callable taking
+        an ``httpx.Request`` and returning an ``httpx.Response``, a status code or ``None`` (200);
+        ``kind`` overrides the detection.
+        """
+        self.backend.delivery.mount(base_url, app, kind)
+
+    def unmount(self, base_url: str) -> None:
+        """Stop delivering to the app mounted at ``base_url``."""
+        self.backend.delivery.unmount(base_url)
+
+    def sign(self, payload: str | bytes, secret: str, timestamp: int | None = None) -> str:
+        """A ``Stripe-Signature`` header value for ``payload`` (at the fake's clock unless ``timestamp``)."""
+        return sign(payload, secret, self.backend.now() if timestamp is None else timestamp)
+
+    def retry_failed_deliveries(self) -> list[Delivery]:
+        """Deliver again every (event, endpoint) whose last attempt failed; returns the new attempts."""
+        return self.backend.delivery.retry_failed()
+
+    def endpoint_secret(self, endpoint_id: str, account: str | None = None) -> str:
+        """The signing secret of a webhook endpoint (``we_...``) or event destination (``ed_...``)."""
+        return self.backend.delivery.secret_of(endpoint_id, account)
+
+    def event_destination_secret(self, destination_id: str, account: str | None = None) -> str:
+        """The signing secret of an event destination (also returned by create with
+        ``include=["webhook_endpoint.signing_secret"]``)."""
+        return self.backend.delivery.secret_of(destination_id, account)
+
+    def assert_delivered(
+        self,
+        event_type: str | None = None,
+        *,
+        endpoint: str | None = None,
+        url: str | None = None,
+        status: int | None = None,
+        succeeded: bool | None = None,
+        count: int | None = None,
+    ) -> list[Delivery]:
+        """Assert deliveries matching every given filter happened (exactly ``count`` if given, else at
+        least one) and return them; the failure message lists every delivery that did happen."""
+        return assert_delivered(
+            self.deliveries,
+            event_type,
+            endpoint=endpoint,
+            url=url,
+            status=status,
+            succeeded=succeeded,
+            count=count,
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -116,6 +239,13 @@ class StripeFake:
         for name in ("_default_sync_client", "_default_async_client"):
             if hasattr(http_module, name):
                 self._patch(http_module, name, lambda *args, **kwargs: client)
+        # stripe < 16 resolves the default client inside new_default_http_client, which StripeClient
+        # imports by name: a client built while the fake runs must not reach the network after it stops.
+        from stripe import _stripe_client as client_module
+
+        resolves_inline = not hasattr(http_module, "_default_sync_client")
+        if resolves_inline and hasattr(client_module, "new_default_http_client"):
+            self._patch(client_module, "new_default_http_client", lambda *args, **kwargs: client)
         self._patch(stripe, "enable_telemetry", False)
         self._patch(stripe, "default_http_client", getattr(stripe, "default_http_client", None))
         self._handler.active = True
@@ -157,7 +287,10 @@ class StripeFake:
         ) from errors[0]
 
     def _patch(self, target: Any, name: str, value: Any) -> None:
-        self._saved.append((target, name, target.__dict__.get(name, _MISSING) if isinstance(target, type) else getattr(target, name, _MISSING)))
+        # For classes, save only what the class itself defines (restoring it must not copy an inherited
+        # attribute onto the class).
+        old = target.__dict__.get(name, _MISSING) if isinstance(target, type) else getattr(target, name, _MISSING)
+        self._saved.append((target, name, old))
         setattr(target, name, value)
 
     def __enter__(self) -> StripeFake:
@@ -193,5 +326,7 @@ def _build_config(options: dict[str, Any]) -> FakeConfig:
     names = {f.name for f in dataclasses.fields(FakeConfig)}
     unknown = sorted(set(options) - names)
     if unknown:
-        raise TypeError(f"Unknown StripeFake option(s): {', '.join(unknown)}. Valid options: {', '.join(sorted(names))}.")
+        raise TypeError(
+            f"Unknown StripeFake option(s): {', '.join(unknown)}. Valid options: {', '.join(sorted(names))}."
+        )
     return FakeConfig(**options)

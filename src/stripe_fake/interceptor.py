@@ -28,9 +28,18 @@ def to_fake_request(request: httpx.Request) -> FakeRequest:
         host=request.url.host,
         path=request.url.path,
         query=request.url.query.decode("ascii", "replace"),
-        headers={key.lower(): value for key, value in request.headers.items()},
+        headers=_headers(request.headers),
         body=request.read(),
     )
+
+
+def _headers(headers: httpx.Headers) -> dict[str, str]:
+    """Lower-cased header names (httpx keeps them lower-cased already); repeated headers joined."""
+    pairs = headers.multi_items()
+    found = dict(pairs)
+    if len(found) != len(pairs):  # a repeated header: let httpx join the values
+        found = {key.lower(): value for key, value in headers.items()}
+    return found
 
 
 def to_httpx_response(response: FakeResponse, request: httpx.Request) -> httpx.Response:
@@ -50,13 +59,13 @@ class HttpxHandler:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if not self.active:
             raise RuntimeError(
-                "stripe-fake is no longer active: this Stripe client was created while a StripeFake was running "
-                "and is used after it stopped. Create the client inside the test (or the fake's context)."
+                "stripe-fake is no longer active: this Stripe client was created while a StripeFake was "
+                "running and is used after it stopped. Create the client inside the test (or the fake's context)."
             )
         return to_httpx_response(self.dispatch(to_fake_request(request)), request)
 
 
-class FakeHTTPClient(stripe.HTTPXClient):  # type: ignore[misc]
+class FakeHTTPClient(stripe.HTTPXClient):
     """The SDK client every request is routed to: in-process, no SSL setup, no retry sleeps."""
 
     name = "httpx"
@@ -68,8 +77,10 @@ class FakeHTTPClient(stripe.HTTPXClient):  # type: ignore[misc]
         self.anyio = anyio
         self.handler = handler
         transport = httpx.MockTransport(handler)
-        self._client = httpx.Client(transport=transport)
-        self._client_async = httpx.AsyncClient(transport=transport)
+        self._sync = httpx.Client(transport=transport)
+        self._async = httpx.AsyncClient(transport=transport)
+        self._client = self._sync
+        self._client_async = self._async
         self._timeout = None
 
     def _sleep_time_seconds(self, num_retries: int, *args: Any) -> float:
@@ -84,36 +95,37 @@ class FakeHTTPClient(stripe.HTTPXClient):  # type: ignore[misc]
             "Unexpected error communicating with Stripe. If this problem persists, let us know at "
             "support@stripe.com."
         )
-        return stripe.APIConnectionError(
+        error_class: Any = stripe.APIConnectionError  # untyped constructor on some SDK versions
+        return error_class(  # type: ignore[no-any-return]
             message + f"\n\n(Network error: A {type(exc).__name__} was raised: {exc})", should_retry=True
         )
 
     def request(
-        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None, **_: Any
-    ) -> tuple[bytes, int, Mapping[str, str]]:
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None, **_: Any
+    ) -> tuple[Any, int, Mapping[str, str]]:
         try:
-            response = self._client.request(method, url, headers=headers, content=post_data or None)
+            response = self._sync.request(method, url, headers=headers, content=post_data or None)
         except Exception as exc:
             raise self._connection_error(exc) from exc
         return response.content, response.status_code, response.headers
 
     async def request_async(
-        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None, **_: Any
-    ) -> tuple[bytes, int, Mapping[str, str]]:
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None, **_: Any
+    ) -> tuple[Any, int, Mapping[str, str]]:
         try:
-            response = await self._client_async.request(method, url, headers=headers, content=post_data or None)
+            response = await self._async.request(method, url, headers=headers, content=post_data or None)
         except Exception as exc:
             raise self._connection_error(exc) from exc
         return response.content, response.status_code, response.headers
 
     def request_stream(
-        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None, **_: Any
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None, **_: Any
     ) -> tuple[Any, int, Mapping[str, str]]:
         content, status, response_headers = self.request(method, url, headers, post_data)
         return iter([content]), status, response_headers
 
     async def request_stream_async(
-        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None, **_: Any
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None, **_: Any
     ) -> tuple[Any, int, Mapping[str, str]]:
         content, status, response_headers = await self.request_async(method, url, headers, post_data)
 

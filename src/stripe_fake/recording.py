@@ -1,8 +1,63 @@
-"""What tests read back: the events the fake emitted, in order."""
+"""What tests read back: the events the fake emitted, in order, and assertions over them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+_MISSING = object()
+
+
+def lookup_path(obj: Any, path: str) -> Any:
+    """The value at a dotted ``path`` (``alert.id``, ``usage_threshold.filters.0.customer``) or a sentinel."""
+    node = obj
+    for part in path.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING
+    return node
+
+
+def matches_value(actual: Any, expected: Any) -> bool:
+    """Equality, where an object with an ``id`` (e.g. a ``stripe.Customer``) also matches its id string."""
+    if actual is _MISSING:
+        return False
+    if actual == expected:
+        return True
+    if isinstance(actual, str) and not isinstance(expected, (str, int, float, bool, type(None))):
+        return bool(_object_id(expected) == actual)
+    return False
+
+
+def _object_id(value: Any) -> Any:
+    """The ``id`` of a dict or SDK object (``stripe.Customer``), else ``None``."""
+    if isinstance(value, Mapping):
+        return value.get("id")
+    return getattr(value, "id", None)
+
+
+def _fields(filters: Mapping[str, Any]) -> dict[str, str]:
+    """Keyword filters use ``__`` or ``.`` for nesting: ``alert__id`` and ``**{"alert.id": ...}`` agree."""
+    return {name: name.replace("__", ".") for name in filters}
+
+
+def _show(value: Any) -> str:
+    if value is _MISSING:
+        return "<missing>"
+    if not isinstance(value, (str, int, float, bool, type(None), list)) and _object_id(value) is not None:
+        return repr(_object_id(value))
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def type_matches(event_type: str, actual: str) -> bool:
+    """``event_type`` equals ``actual``, or ends with ``*`` and is a prefix of it."""
+    if event_type.endswith("*"):
+        return actual.startswith(event_type[:-1])
+    return actual == event_type
 
 
 class EventRecorder(list[dict[str, Any]]):
@@ -10,10 +65,7 @@ class EventRecorder(list[dict[str, Any]]):
 
     def of_type(self, event_type: str) -> list[dict[str, Any]]:
         """Events whose ``type`` equals ``event_type`` (a trailing ``*`` matches a prefix)."""
-        if event_type.endswith("*"):
-            prefix = event_type[:-1]
-            return [e for e in self if str(e.get("type", "")).startswith(prefix)]
-        return [e for e in self if e.get("type") == event_type]
+        return [e for e in self if type_matches(event_type, str(e.get("type", "")))]
 
     def types(self) -> list[str]:
         return [str(e.get("type")) for e in self]
@@ -23,3 +75,56 @@ class EventRecorder(list[dict[str, Any]]):
         if not found:
             raise LookupError(f"no event of type {event_type!r} was emitted; emitted: {self.types()}")
         return found[-1]
+
+    def matching(self, event_type: str, **filters: Any) -> list[dict[str, Any]]:
+        """Events of ``event_type`` whose ``data.object`` has every ``filters`` value (dotted paths)."""
+        paths = _fields(filters)
+        return [
+            event
+            for event in self.of_type(event_type)
+            if all(
+                matches_value(lookup_path(event["data"]["object"], paths[name]), expected)
+                for name, expected in filters.items()
+            )
+        ]
+
+    def describe(self, event_type: str | None = None, filters: Mapping[str, Any] | None = None) -> str:
+        """One line per recorded event: type, ids and the filtered fields (mismatches marked)."""
+        if not self:
+            return "  (no events were emitted)"
+        paths = _fields(filters or {})
+        lines = []
+        for number, event in enumerate(self, 1):
+            obj = event.get("data", {}).get("object", {})
+            parts = [f"{number:>3}. {event.get('type')} {event.get('id')}"]
+            if isinstance(obj, Mapping) and "id" in obj:
+                parts.append(f"object={obj['id']!r}")
+            if event.get("account"):
+                parts.append(f"account={event['account']!r}")
+            if event_type is None or type_matches(event_type, str(event.get("type", ""))):
+                for name, expected in (filters or {}).items():
+                    actual = lookup_path(obj, paths[name])
+                    mark = "" if matches_value(actual, expected) else f" (expected {_show(expected)})"
+                    parts.append(f"{paths[name]}={_show(actual)}{mark}")
+            lines.append("  " + " ".join(parts))
+        return "\n".join(lines)
+
+    def assert_event(
+        self, event_type: str, *, count: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Assert that events of ``event_type`` matching ``filters`` were emitted (``count``: exactly).
+
+        Returns the matching events. On failure the message lists every recorded event with the
+        fields the filters name, so a near miss (wrong customer, wrong type) is easy to spot.
+        """
+        found = self.matching(event_type, **filters)
+        if (count is None and found) or (count is not None and len(found) == count):
+            return found
+        wanted = ", ".join([repr(event_type)] + [f"{name}={_show(v)}" for name, v in filters.items()])
+        expectation = "at least 1" if count is None else f"exactly {count}"
+        of_type = len(self.of_type(event_type))
+        raise AssertionError(
+            f"Expected {expectation} event(s) matching {wanted}, but {len(found)} matched "
+            f"({of_type} event(s) of type {event_type!r} were emitted).\n"
+            f"Recorded events ({len(self)}):\n{self.describe(event_type, filters)}"
+        )

@@ -12,6 +12,10 @@ from typing import Any
 class StripeError(Exception):
     """An API error with the status, type, code and param Stripe would send."""
 
+    #: True when raised while validating parameters, before the endpoint started executing
+    #: (the idempotency layer does not save such errors).
+    validation: bool = False
+
     def __init__(
         self,
         message: str,

@@ -71,3 +71,35 @@ def _replace(node: Any, parts: list[str], resolve: Resolver, rest: list[str], fu
             _expand_in(target, rest, full, resolve)
         expanded.append(target)
     node[head] = expanded if isinstance(value, list) else expanded[0]  # type: ignore[index]
+
+
+_SEGMENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def check_expand_paths(paths: Any) -> None:
+    """Reject ``expand`` paths no object could expand, before a write executes.
+
+    Runs before the handler of a POST/DELETE so a bad ``expand`` never leaves a half-done write
+    behind. A path passes if it is well formed and some prefix of it (after an optional ``data.``)
+    is registered as expandable for some object type; the full check happens on rendering.
+    """
+    if not isinstance(paths, list):
+        return  # the endpoint's schema reports the type error
+    known = set().union(*EXPANDABLE.values()) if EXPANDABLE else set()
+    for path in paths:
+        if not isinstance(path, str):
+            return
+        parts = path.split(".")
+        if parts[0] == "data" and len(parts) > 1:
+            parts = parts[1:]
+        well_formed = all(part and set(part) <= _SEGMENT_CHARS for part in parts)
+        error = None
+        if len(parts) > 4:
+            error = StripeError(
+                f"You cannot expand more than 4 levels of a property. Property: {path}", param="expand"
+            )
+        elif not well_formed or not any(".".join(parts[:cut]) in known for cut in range(1, len(parts) + 1)):
+            error = StripeError(f"This property cannot be expanded ({path}).", param="expand")
+        if error is not None:
+            error.validation = True
+            raise error

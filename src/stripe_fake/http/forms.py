@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from .errors import invalid_request
 
@@ -18,11 +18,27 @@ MAX_DEPTH = 32
 
 
 def parse_pairs(raw: str) -> list[tuple[str, str]]:
-    """Split an urlencoded string into (key, value) pairs, keeping blanks."""
-    return parse_qsl(raw, keep_blank_values=True)
+    """Split an urlencoded string into (key, value) pairs, keeping blanks.
+
+    Same result as ``urllib.parse.parse_qsl(raw, keep_blank_values=True)``, without unquoting the
+    (common) fields that need none.
+    """
+    pairs: list[tuple[str, str]] = []
+    for item in raw.split("&"):
+        if not item:
+            continue
+        name, _, value = item.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote(name.replace("+", " "), errors="replace")
+        if "%" in value or "+" in value:
+            value = unquote(value.replace("+", " "), errors="replace")
+        pairs.append((name, value))
+    return pairs
 
 
 def _split_key(key: str) -> list[str]:
+    if "[" not in key and "]" not in key:
+        return [key]
     match = _KEY.match(key)
     if match is None:
         return [key]
@@ -38,8 +54,17 @@ def _display(parts: list[str]) -> str:
 def decode_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Build the nested parameter tree from bracket keys; indexed maps become lists."""
     root: dict[str, Any] = {}
+    nested = False
     for key, value in pairs:
         parts = _split_key(key)
+        if len(parts) == 1 and key:
+            if isinstance(root.get(key), dict):
+                raise invalid_request(
+                    f"Invalid value for {key}: it was sent both as a value and as an object.", param=key
+                )
+            root[key] = value
+            continue
+        nested = True
         if len(parts) > MAX_DEPTH:
             raise invalid_request(f"Parameter nesting is too deep: {key[:100]}", param=parts[0])
         node: dict[str, Any] = root
@@ -66,7 +91,9 @@ def decode_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
                 param=_display(parts),
             )
         node[last] = value
-    return _listify(root)  # type: ignore[no-any-return]
+    if not nested and not (root and all(k.isdigit() and len(k) < 6 for k in root)):
+        return root  # nothing to turn into lists
+    return {key: _listify(value) for key, value in root.items()}  # the top level is always an object
 
 
 def _next_index(node: dict[str, Any]) -> int:
@@ -77,7 +104,7 @@ def _listify(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     converted = {k: _listify(v) for k, v in node.items()}
-    if converted and all(k.isdigit() and len(k) < 6 for k in converted):
+    if converted and all(k.isascii() and k.isdigit() and len(k) < 6 for k in converted):
         return [converted[k] for k in sorted(converted, key=int)]
     return converted
 

@@ -298,7 +298,11 @@ def validate(fields: Mapping[str, Field], params: Mapping[str, Any], *, expand: 
     spec = dict(fields)
     if expand and "expand" not in spec:
         spec["expand"] = EXPAND
-    return _validate_fields(spec, params, "")
+    try:
+        return _validate_fields(spec, params, "")
+    except StripeError as err:
+        err.validation = True
+        raise
 
 
 def _short(value: Any) -> str:

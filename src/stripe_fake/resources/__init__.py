@@ -12,6 +12,12 @@ RESOURCE_PACKAGES = (
     "meters",
     "meter_events",
     "events",
+    "alerts",
+    "meter_event_adjustments",
+    "v2_billing",
+    "v2_events",
+    "webhook_endpoints",
+    "event_destinations",
 )
 
 

@@ -3,5 +3,9 @@
 from __future__ import annotations
 
 from ...http.routing import Route
+from . import responses as r
 
-ROUTES: list[Route] = []
+ROUTES: list[Route] = [
+    Route("GET", "/v1/events", r.list_events, "events.list"),
+    Route("GET", "/v1/events/{id}", r.retrieve_event, "events.retrieve"),
+]

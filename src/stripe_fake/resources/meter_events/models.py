@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,9 @@ from ..meters.models import Meter, MeterStore
 from .usage import DAY, HOUR, CustomerUsage, UsageRecord, parse_value
 
 if TYPE_CHECKING:
+    from ...backend import Backend
+    from ...context import RequestContext
+    from ...http.messages import FakeResponse
     from ...state import AccountState
 
 IDENTIFIER_WINDOW = 24 * 3600
@@ -44,6 +48,9 @@ class MeterEventStore:
         self.async_errors: list[AsyncError] = []
         self.listeners: list[UsageListener] = []
         self._seq = 0
+        # processing_delay: accepted events waiting to count, as (due time, seq, record), a heap
+        self._due: list[tuple[int, int, UsageRecord]] = []
+        install_settle_hooks(account.backend)
 
     # -- validation shared by v1 and v2 --------------------------------------------------------------
 
@@ -97,8 +104,30 @@ class MeterEventStore:
             self.async_errors.append(AsyncError(code, message, identifier, event_name, record.meter_id, now))
             return record
         assert meter is not None and record.customer is not None
-        self.count(meter, record)
+        delay = self.account.backend.config.processing_delay
+        if delay > 0:
+            heapq.heappush(self._due, (now + delay, record.seq, record))
+        else:
+            self.count(meter, record)
         return record
+
+    def record_async_error(self, code: str, message: str, identifier: str, event_name: str, now: int) -> None:
+        """Note an event rejected during (asynchronous) processing without storing it (stream timestamps)."""
+        meter = self.account.store(MeterStore).by_event_name.get(event_name)
+        if meter is None:
+            code, message = "no_meter", f"No meter was found matching event_name {event_name}."
+        meter_id = meter.id if meter else None
+        self.async_errors.append(AsyncError(code, message, identifier, event_name, meter_id, now))
+
+    def release_due(self, now: int) -> None:
+        """Count the held-back events whose processing delay has passed (cancelled ones are dropped)."""
+        due = self._due
+        meters = self.account.store(MeterStore).table
+        while due and due[0][0] <= now:
+            record = heapq.heappop(due)[2]
+            meter = meters.get(record.meter_id) if record.meter_id else None
+            if meter is not None and not record.cancelled:
+                self.count(meter, record)
 
     def _problem(self, meter: Meter | None, payload: dict[str, str], record: UsageRecord) -> tuple[str, str] | None:
         if meter is None:
@@ -166,6 +195,35 @@ class MeterEventStore:
             return
         if record.counted:
             usage.remove(record)
+
+
+def settle(backend: Backend, now: int) -> None:
+    """Apply what the clock made due: delayed events count, batched error reports go out."""
+    for account in list(backend.accounts.values()):
+        store = account.store(MeterEventStore)
+        if store._due and store._due[0][0] <= now:
+            store.release_due(now)
+        if store.async_errors:  # cheap check first: this runs twice per request
+            from ..v2_events.reports import flush_error_reports
+
+            flush_error_reports(account, now)
+
+
+def _settle_before(ctx: RequestContext) -> FakeResponse | None:
+    settle(ctx.backend, ctx.now)
+    return None
+
+
+def _settle_after(ctx: RequestContext, response: FakeResponse) -> None:
+    settle(ctx.backend, ctx.now)
+
+
+def install_settle_hooks(backend: Backend) -> None:
+    """Settle at the start and end of every request (lazy: nothing is scanned, due work is at a heap top)."""
+    if _settle_before not in backend.before_handler:
+        backend.before_handler.append(_settle_before)
+    if _settle_after not in backend.after_handler:
+        backend.after_handler.append(_settle_after)
 
 
 def render_meter_event(

@@ -1,0 +1,183 @@
+"""Stripe's ``Idempotency-Key`` layer, applied to every POST (v1 and v2) and v2 DELETE.
+
+The first response of a key (a success, or an error raised once the endpoint started executing) is
+saved per account and API mode for 24 hours of the backend clock and replayed byte for byte with
+``Idempotent-Replayed: true``. The same key with other parameters, or on another endpoint, is a 400
+``idempotency_error``. Validation failures (errors raised by :func:`~stripe_fake.http.schema.validate`
+or carrying a ``parameter_*`` code) are not saved, so the caller can fix the request and retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import StripeError
+from .messages import FakeResponse
+
+if TYPE_CHECKING:
+    from ..context import RequestContext
+    from ..state import AccountState
+
+#: How long a saved result is replayed (seconds of the backend clock).
+KEY_TTL = 24 * 60 * 60
+#: Longest key Stripe accepts.
+MAX_KEY_LENGTH = 255
+#: Error codes that mean "the parameters failed validation": such errors are never saved.
+VALIDATION_CODES = frozenset({"string_too_long", "invalid_json"})
+
+Execute = Callable[["RequestContext"], FakeResponse]
+
+
+@dataclass(frozen=True)
+class SavedResult:
+    """The first response given for one key, and what it answered."""
+
+    fingerprint: str
+    method: str
+    path: str
+    created: int
+    request_id: str
+    response: FakeResponse
+
+
+class IdempotencyStore:
+    """Saved results of one account, by (API mode, key). Not part of the account's objects."""
+
+    #: Tells state snapshots (tests) to skip this store: it is a request cache, not Stripe objects.
+    snapshot_exclude = True
+
+    def __init__(self, account: AccountState) -> None:
+        self.account = account
+        self.results: dict[tuple[str, str], SavedResult] = {}
+        self.in_flight: set[tuple[str, str]] = set()
+        # No result expires before this time: ``prune`` scans only when one may have (O(1) per request).
+        self._next_expiry: int | None = None
+
+    def save(self, scope: tuple[str, str], saved: SavedResult) -> None:
+        self.results[scope] = saved
+        expiry = saved.created + KEY_TTL
+        if self._next_expiry is None or expiry < self._next_expiry:
+            self._next_expiry = expiry
+
+    def prune(self, now: int) -> None:
+        """Forget results older than :data:`KEY_TTL`."""
+        if self._next_expiry is not None and now < self._next_expiry:
+            return
+        expired = [k for k, saved in self.results.items() if now - saved.created >= KEY_TTL]
+        for key in expired:
+            del self.results[key]
+        self._next_expiry = min((s.created + KEY_TTL for s in self.results.values()), default=None)
+
+
+def applies(ctx: RequestContext) -> bool:
+    """Whether the request takes part in idempotency (POST, and DELETE on v2, with a key)."""
+    if ctx.idempotency_key is None:
+        return False
+    method = ctx.request.method
+    return method == "POST" or (method == "DELETE" and ctx.route.api_mode == "v2")
+
+
+def fingerprint(ctx: RequestContext) -> str:
+    """A digest of what makes two requests "the same": method, path and decoded parameters."""
+    canonical = json.dumps(
+        [ctx.request.method, ctx.request.path, ctx.params], sort_keys=True, default=str, ensure_ascii=True
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def is_validation_error(err: StripeError) -> bool:
+    """Errors found before execution began: Stripe does not save these."""
+    if getattr(err, "validation", False):
+        return True
+    code = err.code or ""
+    return code.startswith("parameter_") or code in VALIDATION_CODES
+
+
+def mismatch_error(ctx: RequestContext, key: str) -> StripeError:
+    if ctx.route.api_mode == "v2":
+        return StripeError(
+            "An idempotent retry occurred with different request parameters.",
+            type="idempotency_error",
+            code="idempotency_error",
+        )
+    return StripeError(
+        "Keys for idempotent requests can only be used with the same parameters they were first used with. "
+        f"Try using a key other than '{key}' if you meant to execute a different request.",
+        type="idempotency_error",
+    )
+
+
+def key_in_use_error() -> StripeError:
+    return StripeError(
+        "The idempotency key provided is currently being used in another request. This occurs if your "
+        "integration is making duplicate requests simultaneously.",
+        status=409,
+        code="idempotency_key_in_use",
+    )
+
+
+def key_too_long_error(key: str) -> StripeError:
+    return StripeError(
+        f"Invalid Idempotency-Key: '{key[:40]}...' is {len(key)} characters long; keys can be at most "
+        f"{MAX_KEY_LENGTH} characters.",
+        param="idempotency_key",
+    )
+
+
+def replay(saved: SavedResult, request_id: str) -> FakeResponse:
+    """The saved response again, marked as a replay (it gets a new ``Request-Id``)."""
+    headers = {
+        **saved.response.headers,
+        "Request-Id": request_id,
+        "Idempotent-Replayed": "true",
+        "Original-Request": saved.request_id,
+    }
+    return FakeResponse(saved.response.status, saved.response.body, headers)
+
+
+def run(
+    ctx: RequestContext, execute: Execute, render_error: Callable[[StripeError], FakeResponse]
+) -> FakeResponse:
+    """Answer ``ctx`` through the idempotency layer: replay, reject, or execute and save.
+
+    ``execute`` runs the endpoint and raises :class:`StripeError` on failure; ``render_error`` turns
+    such an error into the response Stripe would send.
+    """
+    if not applies(ctx):
+        return execute(ctx)
+    key = str(ctx.idempotency_key)
+    if len(key) > MAX_KEY_LENGTH:
+        raise key_too_long_error(key)
+    store = ctx.account.store(IdempotencyStore)
+    scope = ("live" if ctx.api_key.startswith(("sk_live_", "rk_live_")) else "test", key)
+    store.prune(ctx.now)
+    digest = fingerprint(ctx)
+    saved = store.results.get(scope)
+    if saved is not None:
+        if saved.fingerprint != digest:
+            raise mismatch_error(ctx, key)
+        return replay(saved, ctx.request_id)
+    if scope in store.in_flight:
+        raise key_in_use_error()
+    store.in_flight.add(scope)
+    try:
+        try:
+            response = execute(ctx)
+        except StripeError as err:
+            if is_validation_error(err):
+                raise
+            response = render_error(err)
+        store.save(scope, SavedResult(digest, ctx.request.method, ctx.request.path, ctx.now, ctx.request_id, response))
+        return response
+    finally:
+        store.in_flight.discard(scope)
+
+
+def saved_results(account: AccountState) -> dict[str, Any]:
+    """The saved results of ``account`` by key (for debugging and tests)."""
+    store = account.store(IdempotencyStore)
+    return {key: saved for (_mode, key), saved in store.results.items()}

@@ -1,0 +1,1 @@
+"""Billing alerts (``/v1/billing/alerts``) and the ``billing.alert.triggered`` events they emit."""

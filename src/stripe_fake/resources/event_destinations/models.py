@@ -1,0 +1,111 @@
+"""Event destinations (``ed_test_...``): where thin v2 events (and optionally v1 snapshots) are sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ...http.errors import StripeError
+from ...ids import new_id
+from ..common import ObjectTable
+from ..v2_events.timefmt import rfc3339
+from ..webhook_endpoints.models import new_secret, type_enabled
+
+if TYPE_CHECKING:
+    from ...state import AccountState
+
+
+def not_found(object_id: str) -> StripeError:
+    """The v2 ``not_found`` error for an unknown event destination id."""
+    return StripeError(
+        f"Unrecognized event destination: {object_id}",
+        status=404,
+        type="invalid_request_error",
+        code="not_found",
+    )
+
+
+@dataclass
+class EventDestination:
+    id: str
+    created: int
+    updated: int
+    name: str
+    type: str  # webhook_endpoint | amazon_eventbridge
+    event_payload: str  # thin | snapshot
+    enabled_events: list[str]
+    events_from: list[str]
+    livemode: bool
+    secret: str
+    description: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+    snapshot_api_version: str | None = None
+    url: str | None = None
+    aws_account_id: str | None = None
+    aws_region: str | None = None
+    status: str = "enabled"
+
+    def accepts(self, event_type: str, *, payload: str, from_self: bool) -> bool:
+        """Whether this destination should be sent an event of ``event_type`` now."""
+        if self.status != "enabled" or self.type != "webhook_endpoint" or self.event_payload != payload:
+            return False
+        if ("self" if from_self else "other_accounts") not in self.events_from:
+            return False
+        return type_enabled(self.enabled_events, event_type)
+
+    def render(self, include: list[str] | None = None) -> dict[str, Any]:
+        include = include or []
+        body: dict[str, Any] = {
+            "id": self.id,
+            "object": "v2.core.event_destination",
+            "amazon_eventbridge": None,
+            "created": rfc3339(self.created),
+            "description": self.description,
+            "enabled_events": list(self.enabled_events),
+            "event_payload": self.event_payload,
+            "events_from": list(self.events_from),
+            "livemode": self.livemode,
+            "metadata": dict(self.metadata),
+            "name": self.name,
+            "snapshot_api_version": self.snapshot_api_version,
+            "status": self.status,
+            "status_details": {"disabled": {"reason": "user"}} if self.status == "disabled" else None,
+            "type": self.type,
+            "updated": rfc3339(self.updated),
+            "webhook_endpoint": None,
+        }
+        if self.type == "webhook_endpoint":
+            body["webhook_endpoint"] = {
+                "signing_secret": self.secret if "webhook_endpoint.signing_secret" in include else None,
+                "url": self.url if "webhook_endpoint.url" in include else None,
+            }
+        else:
+            body["amazon_eventbridge"] = {
+                "aws_account_id": self.aws_account_id,
+                "aws_event_source_arn": (
+                    f"arn:aws:events:{self.aws_region}::event-source/aws.partner/stripe.com/{self.id}"
+                ),
+                "aws_event_source_status": "pending",
+            }
+        return body
+
+
+class EventDestinationStore:
+    """The account's event destinations, oldest first."""
+
+    def __init__(self, account: AccountState) -> None:
+        self.account = account
+        self.table: ObjectTable[EventDestination] = ObjectTable("event destination")
+
+    def require(self, object_id: str) -> EventDestination:
+        found = self.table.get(object_id)
+        if found is None:
+            raise not_found(object_id)
+        return found
+
+    def add(self, **fields: Any) -> EventDestination:
+        destination = EventDestination(
+            id=new_id("ed_test", 46), livemode=self.account.livemode, secret=new_secret(), **fields
+        )
+        self.table.add(destination.id, destination)
+        return destination

@@ -1,0 +1,177 @@
+"""The v2 billing meter APIs: synchronous meter events, adjustments, sessions and the event stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...context import RequestContext
+from ...http.errors import StripeError, v2_error
+from ...http.schema import Arr, Enum, Obj, Str, StrMap
+from ...ids import new_id, new_uuid
+from ..meter_event_adjustments.models import CancelRejected, cancel, find_cancellable
+from ..meter_events.models import FUTURE_WINDOW, PAST_WINDOW, MeterEventStore
+from ..meter_events.usage import parse_value
+from ..meters.models import MeterStore
+from ..v2_events.helpers import invalid_fields, v2_time, v2_validate
+from ..v2_events.timefmt import rfc3339
+from .models import MeterEventSessionStore, find_session
+
+MAX_STREAM_EVENTS = 100
+EVENT = {
+    "event_name": Str(max_length=100, required=True),
+    "payload": StrMap(required=True, max_value_length=100),
+    "identifier": Str(max_length=100),
+    "timestamp": Str(max_length=100),
+}
+ADJUSTMENT = {
+    "event_name": Str(max_length=100, required=True),
+    "type": Enum(["cancel"], required=True),
+    "cancel": Obj({"identifier": Str(max_length=100, required=True)}, required=True),
+}
+STREAM = {"events": Arr(Obj(EVENT), required=True, max_items=MAX_STREAM_EVENTS)}
+SESSION_EXPIRED_DOC = "https://docs.stripe.com/api/v2/billing-meter-stream#authentication"
+
+
+def _timestamp_problem(timestamp: int, now: int) -> tuple[str, str] | None:
+    if timestamp < now - PAST_WINDOW:
+        return (
+            "timestamp_too_far_in_past",
+            "The event timestamp cannot be more than 35 days in past. Expected a timestamp greater than or "
+            f"equal to {rfc3339(now - PAST_WINDOW)}.",
+        )
+    if timestamp > now + FUTURE_WINDOW:
+        return (
+            "timestamp_in_future",
+            "The event timestamp cannot be more than 5 minutes in the future. Expected a timestamp less than "
+            f"or equal to {rfc3339(now + FUTURE_WINDOW)}.",
+        )
+    return None
+
+
+def create_meter_event(ctx: RequestContext) -> dict[str, Any]:
+    """``POST /v2/billing/meter_events``: every check Stripe documents for it is synchronous."""
+    params = v2_validate(EVENT, ctx.params)
+    now = ctx.now
+    timestamp = v2_time(params["timestamp"], "timestamp") if "timestamp" in params else now
+    problem = _timestamp_problem(timestamp, now)
+    if problem is not None:
+        raise v2_error(*problem)
+    store = ctx.store(MeterEventStore)
+    identifier = params.get("identifier")
+    if identifier is not None and store.identifier_taken(identifier, now):
+        raise v2_error("duplicate_meter_event", f"An event already exists with identifier {identifier}.")
+    event_name, payload = params["event_name"], params["payload"]
+    meter = ctx.store(MeterStore).by_event_name.get(event_name)
+    if meter is None:
+        raise v2_error("no_meter", f"No meter was found matching event_name {event_name}.")
+    if not meter.active:
+        raise v2_error("archived_meter", "The meter must be Active to submit events.")
+    if not payload.get(meter.customer_key):
+        raise v2_error(
+            "payload_no_customer_defined",
+            f"The payload must have a reference to the customer: key {meter.customer_key} is missing.",
+        )
+    raw = payload.get(meter.value_key)
+    if raw is None and meter.formula != "count":
+        raise v2_error(
+            "payload_no_value_defined", f"The payload must have a value: key {meter.value_key} not found."
+        )
+    if raw is not None and parse_value(raw) is None:
+        raise v2_error(
+            "payload_invalid_value", f"Value {raw[:100]} for key {meter.value_key} is not a valid number."
+        )
+    # An unknown customer is still found asynchronously (error report), as on v1.
+    record = store.ingest(
+        event_name=event_name, payload=payload, identifier=identifier, timestamp=timestamp, now=now
+    )
+    return {
+        "object": "v2.billing.meter_event",
+        "created": rfc3339(now),
+        "event_name": event_name,
+        "identifier": record.identifier,
+        "livemode": ctx.account.livemode,
+        "payload": dict(payload),
+        "timestamp": rfc3339(timestamp),
+    }
+
+
+def create_adjustment(ctx: RequestContext) -> dict[str, Any]:
+    """``POST /v2/billing/meter_event_adjustments``: same rules as v1, object with ``id`` and ``created``."""
+    params = v2_validate(ADJUSTMENT, ctx.params)
+    event_name = params["event_name"]
+    identifier = params["cancel"]["identifier"]
+    try:
+        record = find_cancellable(ctx.account, event_name, identifier, ctx.now)
+    except CancelRejected as rejected:
+        raise v2_error("invalid_cancel_configuration", rejected.message) from None
+    cancel(ctx.account, record)
+    return {
+        "id": new_id("mtr_event_adj", 24),
+        "object": "v2.billing.meter_event_adjustment",
+        "cancel": {"identifier": identifier},
+        "created": rfc3339(ctx.now),
+        "event_name": event_name,
+        "livemode": ctx.account.livemode,
+        "status": "pending",
+        "type": "cancel",
+    }
+
+
+def create_session(ctx: RequestContext) -> dict[str, Any]:
+    """``POST /v2/billing/meter_event_session``: a token valid for 15 minutes, for this account."""
+    v2_validate({}, ctx.params)
+    return ctx.store(MeterEventSessionStore).create(ctx.now).render()
+
+
+def create_stream_events(ctx: RequestContext) -> dict[str, Any]:
+    """``POST meter-events.stripe.com/v2/billing/meter_event_stream``: accept up to 100 events.
+
+    Authenticated by a session token. Only the request's shape is checked synchronously; every
+    per-event problem is reported later as a thin event, and duplicate identifiers are dropped.
+    """
+    token = ctx.api_key
+    found = find_session(ctx.backend, token)
+    if found is None:
+        what = "an API key" if token.startswith(("sk_", "rk_")) else "an unknown token"
+        raise StripeError(
+            f"Invalid meter event session token: the meter event stream needs the authentication_token of a "
+            f"meter event session, not {what}. Create one with POST /v2/billing/meter_event_session.",
+            status=401,
+            code="unauthorized",
+        )
+    account, session = found
+    if ctx.now >= session.expires_at:
+        raise StripeError(
+            f"The meter event session token expired at {rfc3339(session.expires_at)}. Create a new session "
+            "with POST /v2/billing/meter_event_session.",
+            status=401,
+            type="temporary_session_expired",
+            code="billing_meter_event_session_expired",
+            extra={"doc_url": SESSION_EXPIRED_DOC},
+        )
+    params = v2_validate(STREAM, ctx.params)
+    events = params["events"]
+    if not events:
+        raise invalid_fields("Invalid events: must contain at least 1 event.")
+    now = ctx.now
+    timestamps = [
+        v2_time(item["timestamp"], f"events[{index}][timestamp]") if "timestamp" in item else now
+        for index, item in enumerate(events)
+    ]
+    store = account.store(MeterEventStore)
+    for item, timestamp in zip(events, timestamps, strict=True):
+        identifier = item.get("identifier") or new_uuid()
+        if store.identifier_taken(identifier, now):
+            continue
+        problem = _timestamp_problem(timestamp, now)
+        if problem is not None:
+            store.record_async_error(problem[0], problem[1], identifier, item["event_name"], now)
+            continue
+        store.ingest(
+            event_name=item["event_name"],
+            payload=item["payload"],
+            identifier=identifier,
+            timestamp=timestamp,
+            now=now,
+        )
+    return {}

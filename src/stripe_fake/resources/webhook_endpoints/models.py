@@ -1,0 +1,107 @@
+"""Webhook endpoints (``we_...``): where v1 events are delivered, and with which signing secret."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ...http.errors import StripeError
+from ...ids import new_id
+from ..common import ObjectTable
+
+if TYPE_CHECKING:
+    from ...state import AccountState
+
+#: Stripe allows this many webhook endpoints per account.
+MAX_ENDPOINTS = 16
+
+
+def new_secret() -> str:
+    """A fresh ``whsec_...`` signing secret."""
+    return "whsec_" + secrets.token_hex(16)
+
+
+def type_enabled(enabled_events: list[str], event_type: str) -> bool:
+    """Whether ``event_type`` is selected by an ``enabled_events`` list (``*`` selects all)."""
+    return "*" in enabled_events or event_type in enabled_events
+
+
+@dataclass
+class WebhookEndpoint:
+    id: str
+    created: int
+    url: str
+    enabled_events: list[str]
+    secret: str
+    livemode: bool
+    api_version: str | None = None
+    description: str | None = None
+    connect: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+    status: str = "enabled"
+
+    def accepts(self, event_type: str) -> bool:
+        """Whether this endpoint should receive an event of ``event_type`` now."""
+        return self.status == "enabled" and type_enabled(self.enabled_events, event_type)
+
+    def render(self, *, with_secret: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id,
+            "object": "webhook_endpoint",
+            "api_version": self.api_version,
+            "application": None,
+            "created": self.created,
+            "description": self.description,
+            "enabled_events": list(self.enabled_events),
+            "livemode": self.livemode,
+            "metadata": dict(self.metadata),
+            "status": self.status,
+            "url": self.url,
+        }
+        if with_secret:
+            body["secret"] = self.secret
+        return body
+
+
+class WebhookEndpointStore:
+    """The account's webhook endpoints, oldest first."""
+
+    def __init__(self, account: AccountState) -> None:
+        self.account = account
+        self.table: ObjectTable[WebhookEndpoint] = ObjectTable("webhook endpoint")
+
+    def create(
+        self,
+        *,
+        url: str,
+        enabled_events: list[str],
+        now: int,
+        api_version: str | None = None,
+        description: str | None = None,
+        connect: bool = False,
+        metadata: dict[str, str] | None = None,
+    ) -> WebhookEndpoint:
+        if len(self.table) >= MAX_ENDPOINTS:
+            raise StripeError(
+                f"You have reached the maximum of {MAX_ENDPOINTS} test webhook endpoints.",
+                param="url",
+            )
+        endpoint = WebhookEndpoint(
+            id=new_id("we"),
+            created=now,
+            url=url,
+            enabled_events=list(enabled_events),
+            secret=new_secret(),
+            livemode=self.account.livemode,
+            api_version=api_version,
+            description=description,
+            connect=connect,
+            metadata=dict(metadata or {}),
+        )
+        self.table.add(endpoint.id, endpoint)
+        return endpoint
+
+    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
+        found = self.table.get(object_id)
+        return found.render() if found is not None else None
