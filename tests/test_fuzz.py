@@ -56,7 +56,8 @@ def _dump(value: Any, seen: frozenset[int]) -> Any:
     if isinstance(value, dict):
         return ("dict", sorted(((repr(k), _dump(v, seen)) for k, v in value.items()), key=repr))
     if isinstance(value, (list, tuple)):
-        return (type(value).__name__, [_dump(v, seen) for v in value])
+        # Callables in lists are hooks (listeners) wired by stores, not data.
+        return (type(value).__name__, [_dump(v, seen) for v in value if not callable(v)])
     if isinstance(value, (set, frozenset)):
         return ("set", sorted(repr(_dump(v, seen)) for v in value))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -291,7 +291,7 @@ def test_state_is_saved_at_shutdown_and_resumed(serve: Callable[..., ServerProce
     # The resumed alert still listens to usage (listeners survive the round trip).
     types = [e["type"] for e in second.control("GET", "events")["data"]]
     assert types.count("billing.alert.triggered") == 1
-    assert types[0] == "customer.created" or "billing.meter.created" in types
+    assert types[:2] == ["customer.created", "billing.meter.created"]  # the events of the first run
 
 
 def test_state_save_on_demand_is_atomic(serve: Callable[..., ServerProcess], tmp_path: Path) -> None:
@@ -301,7 +301,7 @@ def test_state_save_on_demand_is_atomic(serve: Callable[..., ServerProcess], tmp
     saved = server.control("POST", "state/save")
     assert saved == {"saved": str(state)}
     other = server.control("POST", "state/save", {"path": str(tmp_path / "copy.pickle")})
-    assert Path(other["saved"]).read_bytes() == state.read_bytes() or Path(other["saved"]).exists()
+    assert Path(other["saved"]).stat().st_size > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.pickle", "state.pickle"]
 
     no_state = serve()
@@ -545,7 +545,10 @@ def test_webhook_endpoints_created_through_the_api_receive_events(
 ) -> None:
     server = serve()
     client = server.client()
-    endpoint = client.v1.webhook_endpoints.create({"url": receiver.url, "enabled_events": ["customer.created"]})
+    endpoint = client.v1.webhook_endpoints.create(
+        {"url": receiver.url, "enabled_events": ["customer.created"]}
+    )
+    server.control("POST", "clock", {"advance": 25 * 3600})  # the app's clock does not move
     customer = client.v1.customers.create()
     receiver.wait(1)
     body, header = receiver.received[0]

@@ -258,6 +258,12 @@ class Deliverer:
         self._jobs: dict[tuple[str, str], _Job] = {}
         self._state_lock = threading.Lock()
         self._v0_secret = "whsec_v0_" + secrets.token_hex(16)
+        #: The ``t=`` of each signature: the backend clock (freezegun-aware); the standalone server
+        #: swaps in real time because the receiving app checks it against its own clock.
+        self.signature_time: Callable[[], int] = backend.now
+        #: Where a signature's ``t=`` comes from (the standalone server signs with real time: the
+        #: receiving app checks it against its own clock, not the server's).
+        self.signature_time: Callable[[], int] = backend.now
         for base_url, app in (backend.config.mounts or {}).items():
             self.mount(base_url, app)
         backend.event_listeners.append(self.on_event)
@@ -365,7 +371,7 @@ class Deliverer:
         url = target.url or ""
         with self.backend.lock:
             job.attempts += 1
-            timestamp = self.backend.now()
+            timestamp = self.signature_time()
             body = notification_of(job.event) if job.thin else job.event
             payload = json.dumps(body, indent=2)
         # Test mode also sends a ``v0`` signature (under a key nobody has); verifiers must ignore it.

@@ -289,7 +289,10 @@ class StripeFake:
     def _patch(self, target: Any, name: str, value: Any) -> None:
         # For classes, save only what the class itself defines (restoring it must not copy an inherited
         # attribute onto the class).
-        old = target.__dict__.get(name, _MISSING) if isinstance(target, type) else getattr(target, name, _MISSING)
+        if isinstance(target, type):
+            old = target.__dict__.get(name, _MISSING)
+        else:
+            old = getattr(target, name, _MISSING)
         self._saved.append((target, name, old))
         setattr(target, name, value)
 

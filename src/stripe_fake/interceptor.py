@@ -60,7 +60,8 @@ class HttpxHandler:
         if not self.active:
             raise RuntimeError(
                 "stripe-fake is no longer active: this Stripe client was created while a StripeFake was "
-                "running and is used after it stopped. Create the client inside the test (or the fake's context)."
+                "running and is used after it stopped. Create the client inside the test (or the fake's "
+                "context)."
             )
         return to_httpx_response(self.dispatch(to_fake_request(request)), request)
 

@@ -206,6 +206,10 @@ class StripeFakeServer:
     ) -> None:
         self.clock = ManualClock()
         self.backend = Backend(clock=self.clock, config=config or FakeConfig(record_requests=False))
+        deliverer = getattr(self.backend, "delivery", None)
+        if deliverer is not None:
+            # Apps verify the signature's timestamp against their own (real) clock.
+            deliverer.signature_time = lambda: int(time.time())
         self.state_path = Path(state_path) if state_path is not None else None
         self.forwarder = forwarder
         if forwarder is not None:

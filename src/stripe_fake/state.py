@@ -38,7 +38,7 @@ class AccountState:
         if found is None:
             found = cls(self)
             self._stores[cls] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     def lookup(self, object_id: str) -> dict[str, Any] | None:
         """Render the object with this id (for ``expand``), or ``None``."""

@@ -55,7 +55,10 @@ class Customer:
                 "default_payment_method": None,
                 "footer": invoice_settings.get("footer"),
                 "rendering_options": (
-                    {"amount_tax_display": rendering.get("amount_tax_display"), "template": rendering.get("template")}
+                    {
+                        "amount_tax_display": rendering.get("amount_tax_display"),
+                        "template": rendering.get("template"),
+                    }
                     if invoice_settings.get("rendering_options")
                     else None
                 ),

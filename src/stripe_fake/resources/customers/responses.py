@@ -44,11 +44,18 @@ _WRITABLE: dict[str, Field] = {
     "invoice_prefix": Str(max_length=12),
     "invoice_settings": Obj(
         {
-            "custom_fields": Arr(Obj({"name": Str(max_length=40, required=True), "value": Str(max_length=140, required=True)}), max_items=4, unsettable=True),
+            "custom_fields": Arr(
+                Obj({"name": Str(max_length=40, required=True), "value": Str(max_length=140, required=True)}),
+                max_items=4,
+                unsettable=True,
+            ),
             "default_payment_method": Unsupported("POST /v1/customers"),
             "footer": Str(max_length=5000, unsettable=True),
             "rendering_options": Obj(
-                {"amount_tax_display": Enum(["exclude_tax", "include_inclusive_tax"], unsettable=True), "template": Str()},
+                {
+                    "amount_tax_display": Enum(["exclude_tax", "include_inclusive_tax"], unsettable=True),
+                    "template": Str(),
+                },
                 unsettable=True,
             ),
         }
@@ -59,18 +66,36 @@ _WRITABLE: dict[str, Field] = {
     "phone": Str(max_length=20, unsettable=True),
     "preferred_locales": Arr(Str(), unsettable=True),
     "shipping": Obj(
-        {"address": _ADDRESS.__class__(_ADDRESS.fields, required=True), "name": Str(required=True), "phone": Str()},
+        {
+            "address": _ADDRESS.__class__(_ADDRESS.fields, required=True),
+            "name": Str(required=True),
+            "phone": Str(),
+        },
         unsettable=True,
     ),
     "tax_exempt": Enum(["exempt", "none", "reverse"], unsettable=True),
 }
-_UNSUPPORTED = ("cash_balance", "coupon", "payment_method", "promotion_code", "source", "tax", "tax_id_data", "test_clock")
+_UNSUPPORTED = (
+    "cash_balance",
+    "coupon",
+    "payment_method",
+    "promotion_code",
+    "source",
+    "tax",
+    "tax_id_data",
+    "test_clock",
+)
 CREATE = {**_WRITABLE, **{name: Unsupported("POST /v1/customers") for name in _UNSUPPORTED}}
 UPDATE = {
     **_WRITABLE,
     **{name: Unsupported("POST /v1/customers/:id") for name in (*_UNSUPPORTED, "default_source")},
 }
-LIST = {**LIST_PARAMS, "email": Str(max_length=512), "created": Range(), "test_clock": Unsupported("GET /v1/customers")}
+LIST = {
+    **LIST_PARAMS,
+    "email": Str(max_length=512),
+    "created": Range(),
+    "test_clock": Unsupported("GET /v1/customers"),
+}
 
 
 def _clean(params: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +127,9 @@ def update_customer(ctx: RequestContext) -> dict[str, Any]:
     customer = _live_customer(ctx)
     if customer.deleted:
         raise resource_missing("customer", customer.id)
-    metadata = apply_metadata(customer.metadata, params["metadata"]) if "metadata" in params else customer.metadata
+    metadata = (
+        apply_metadata(customer.metadata, params["metadata"]) if "metadata" in params else customer.metadata
+    )
     before = customer.render()
     updates = _clean(params)
     customer.fields.update(updates)
@@ -138,7 +165,9 @@ def list_customers(ctx: RequestContext) -> dict[str, Any]:
         return in_range(customer.created, created)
 
     items = ctx.store(CustomerStore).table.newest_first(keep)
-    return paginate(items, params, "/v1/customers", key=lambda c: c.id, render=Customer.render, kind="customer")
+    return paginate(
+        items, params, "/v1/customers", key=lambda c: c.id, render=Customer.render, kind="customer"
+    )
 
 
 def search_not_implemented(ctx: RequestContext) -> dict[str, Any]:

@@ -96,7 +96,10 @@ class MeterEventStore:
         identifier = identifier or new_uuid()
         self._seq += 1
         meter = self.account.store(MeterStore).by_event_name.get(event_name)
-        record = UsageRecord(identifier, event_name, meter.id if meter else None, None, 0, timestamp, now, self._seq)
+        # The arrival order only breaks timestamp ties for the "last" formula; other meters store 0
+        # (a shared small int instead of one more int object per event).
+        seq = self._seq if meter is not None and meter.formula == "last" else 0
+        record = UsageRecord(identifier, event_name, meter.id if meter else None, None, 0, timestamp, now, seq)
         self.by_identifier[identifier] = record
         problem = self._problem(meter, payload, record)
         if problem is not None:
@@ -106,7 +109,7 @@ class MeterEventStore:
         assert meter is not None and record.customer is not None
         delay = self.account.backend.config.processing_delay
         if delay > 0:
-            heapq.heappush(self._due, (now + delay, record.seq, record))
+            heapq.heappush(self._due, (now + delay, self._seq, record))
         else:
             self.count(meter, record)
         return record
@@ -156,7 +159,9 @@ class MeterEventStore:
         key = (meter_id, customer)
         found = self.usage.get(key)
         if found is None:
-            found = self.usage[key] = CustomerUsage()
+            meter = self.account.store(MeterStore).table.get(meter_id)
+            # only a "last" meter needs the records of each minute (to recompute the latest value)
+            found = self.usage[key] = CustomerUsage(track_last=meter is None or meter.formula == "last")
         return found
 
     def count(self, meter: Meter, record: UsageRecord) -> None:

@@ -20,7 +20,10 @@ LEVELS = (DAY, HOUR, MINUTE)
 
 
 class UsageRecord:
-    """One accepted meter event, as the aggregates need it (kept small: slots, no payload)."""
+    """One accepted meter event, as the aggregates need it (kept small: slots, no payload).
+
+    ``seq`` (arrival order, to break timestamp ties of the ``last`` formula) is 0 for other meters.
+    """
 
     __slots__ = ("cancelled", "counted", "created", "customer", "event_name", "identifier", "meter_id", "seq",
                  "timestamp", "value")
@@ -54,22 +57,36 @@ class UsageRecord:
 
 
 class Agg:
-    """Running sum, count and latest value of a set of events."""
+    """Running sum, count and latest value of a set of events.
 
-    __slots__ = ("count", "last_order", "last_value", "total")
+    The latest event is kept as its (timestamp, seq) order in two ints rather than a tuple: one Agg
+    exists per non-empty minute, so this is most of the aggregates' memory.
+    """
+
+    __slots__ = ("count", "last_seq", "last_ts", "last_value", "total")
 
     def __init__(self) -> None:
         self.total: Number = 0
         self.count = 0
-        self.last_order: tuple[int, int] | None = None
+        self.last_ts: int | None = None  # None: empty
+        self.last_seq = 0
         self.last_value: Number = 0
+
+    @property
+    def last_order(self) -> tuple[int, int] | None:
+        """(timestamp, seq) of the latest event, ``None`` when empty."""
+        return None if self.last_ts is None else (self.last_ts, self.last_seq)
+
+    def _is_later(self, ts: int, seq: int) -> bool:
+        last = self.last_ts
+        return last is None or ts > last or (ts == last and seq > self.last_seq)
 
     def add(self, record: UsageRecord) -> None:
         self.total += record.value
         self.count += 1
-        order = record.order
-        if self.last_order is None or order > self.last_order:
-            self.last_order = order
+        if self._is_later(record.timestamp, record.seq):
+            self.last_ts = record.timestamp
+            self.last_seq = record.seq
             self.last_value = record.value
 
     def remove(self, record: UsageRecord) -> bool:
@@ -77,18 +94,23 @@ class Agg:
         self.total -= record.value
         self.count -= 1
         if self.count == 0:
-            self.last_order = None
-            self.last_value = 0
+            self.clear_last()
             return False
-        return self.last_order == record.order
+        return self.last_ts == record.timestamp and self.last_seq == record.seq
+
+    def clear_last(self) -> None:
+        self.last_ts = None
+        self.last_seq = 0
+        self.last_value = 0
 
     def merge(self, other: Agg) -> None:
         if other.count == 0:
             return
         self.total += other.total
         self.count += other.count
-        if other.last_order is not None and (self.last_order is None or other.last_order > self.last_order):
-            self.last_order = other.last_order
+        if other.last_ts is not None and self._is_later(other.last_ts, other.last_seq):
+            self.last_ts = other.last_ts
+            self.last_seq = other.last_seq
             self.last_value = other.last_value
 
     def value(self, formula: str) -> Number:
@@ -100,14 +122,20 @@ class Agg:
 
 
 class CustomerUsage:
-    """The buckets of one meter for one customer."""
+    """The buckets of one meter for one customer.
 
-    __slots__ = ("buckets", "keys", "minute_records", "total", "windows")
+    ``track_last=False`` (meters whose formula is not ``last``) skips the per-minute record lists that
+    only serve to recompute the latest value after a cancellation; the latest value of such a meter's
+    buckets is then not maintained on removal (nothing reads it).
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("buckets", "keys", "minute_records", "total", "track_last", "windows")
+
+    def __init__(self, track_last: bool = True) -> None:
         self.buckets: dict[int, dict[int, Agg]] = {size: {} for size in LEVELS}
         self.keys: dict[int, list[int]] = {size: [] for size in LEVELS}
         self.total = Agg()
+        self.track_last = track_last
         # minute start -> the counted records in that minute (to recompute "last" after a removal)
         self.minute_records: dict[int, list[UsageRecord]] = {}
         # pre-aggregated meters: window start -> records received in it, oldest first
@@ -127,7 +155,8 @@ class CustomerUsage:
                     insort(keys, start)
             bucket.add(record)
         self.total.add(record)
-        self.minute_records.setdefault(ts - ts % MINUTE, []).append(record)
+        if self.track_last:
+            self.minute_records.setdefault(ts - ts % MINUTE, []).append(record)
         record.counted = True
 
     def remove(self, record: UsageRecord) -> None:
@@ -144,6 +173,8 @@ class CustomerUsage:
         if self.total.remove(record):
             stale.append((0, 0))
         record.counted = False
+        if not self.track_last:
+            return
         # Recompute "last" from the finest level up: minute from its records, coarser from finer buckets.
         for size, start in sorted(stale, key=lambda item: item[0] or 10**12):
             if size == MINUTE:
@@ -156,25 +187,23 @@ class CustomerUsage:
 
     @staticmethod
     def _recompute_last(agg: Agg, records: list[UsageRecord]) -> None:
-        agg.last_order = None
-        agg.last_value = 0
+        agg.clear_last()
         for rec in records:
-            if agg.last_order is None or rec.order > agg.last_order:
-                agg.last_order = rec.order
+            if agg._is_later(rec.timestamp, rec.seq):
+                agg.last_ts = rec.timestamp
+                agg.last_seq = rec.seq
                 agg.last_value = rec.value
 
     def _recompute_from(self, agg: Agg, finer: int, lo: int | None, hi: int | None) -> None:
-        agg.last_order = None
-        agg.last_value = 0
+        agg.clear_last()
         keys = self.keys[finer]
         first = 0 if lo is None else bisect_left(keys, lo)
         last = len(keys) if hi is None else bisect_left(keys, hi)
         for start in keys[first:last]:
             bucket = self.buckets[finer][start]
-            if bucket.count and bucket.last_order is not None and (
-                agg.last_order is None or bucket.last_order > agg.last_order
-            ):
-                agg.last_order = bucket.last_order
+            if bucket.count and bucket.last_ts is not None and agg._is_later(bucket.last_ts, bucket.last_seq):
+                agg.last_ts = bucket.last_ts
+                agg.last_seq = bucket.last_seq
                 agg.last_value = bucket.last_value
 
     # -- queries -----------------------------------------------------------------------------------

@@ -71,8 +71,8 @@ class MeterStore:
     ) -> Meter:
         if event_name in self.by_event_name:
             raise StripeError(
-                f"A meter with the event_name '{event_name}' already exists. Event names must be unique across "
-                "meters.",
+                f"A meter with the event_name '{event_name}' already exists. Event names must be unique "
+                "across meters.",
                 param="event_name",
             )
         meter = Meter(

@@ -80,7 +80,9 @@ def list_meters(ctx: RequestContext) -> dict[str, Any]:
     params = validate(LIST, ctx.params)
     status = params.get("status")
     items = ctx.store(MeterStore).table.newest_first(lambda m: status is None or m.status == status)
-    return paginate(items, params, "/v1/billing/meters", key=lambda m: m.id, render=Meter.render, kind="billing meter")
+    return paginate(
+        items, params, "/v1/billing/meters", key=lambda m: m.id, render=Meter.render, kind="billing meter"
+    )
 
 
 def deactivate_meter(ctx: RequestContext) -> dict[str, Any]:
@@ -126,7 +128,9 @@ def _check_alignment(params: dict[str, Any]) -> None:
 
 def summary_id(meter_id: str, customer: str, start: int, end: int) -> str:
     """A stable id for the summary of one window (so cursors work across requests)."""
-    digest = int.from_bytes(hashlib.blake2b(f"{meter_id}|{customer}|{start}|{end}".encode(), digest_size=16).digest(), "big")
+    digest = int.from_bytes(
+        hashlib.blake2b(f"{meter_id}|{customer}|{start}|{end}".encode(), digest_size=16).digest(), "big"
+    )
     chars = []
     for _ in range(24):
         digest, index = divmod(digest, len(_ALPHABET))
