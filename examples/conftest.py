@@ -10,7 +10,7 @@ import stripe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stripe_fake import StripeFake  # noqa: E402
+from stripe_fake import StripeFake
 
 
 @pytest.fixture(autouse=True)

@@ -94,6 +94,7 @@ class Backend:
         from .resources import all_routes
 
         self.clock: Clock = clock or SystemClock()
+        self._now = 0
         self.config = config or FakeConfig()
         self.router = Router(all_routes())
         self.lock = threading.RLock()
@@ -123,7 +124,12 @@ class Backend:
     # -- state -------------------------------------------------------------------------------------
 
     def now(self) -> int:
-        return int(self.clock.now())
+        now = int(self.clock.now())
+        # Hand out one int object per second: every record stamped in that second shares it (memory).
+        if now == self._now:
+            return self._now
+        self._now = now
+        return now
 
     def account(self, account_id: str | None = None) -> AccountState:
         key = account_id or PLATFORM

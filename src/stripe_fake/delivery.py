@@ -258,9 +258,6 @@ class Deliverer:
         self._jobs: dict[tuple[str, str], _Job] = {}
         self._state_lock = threading.Lock()
         self._v0_secret = "whsec_v0_" + secrets.token_hex(16)
-        #: The ``t=`` of each signature: the backend clock (freezegun-aware); the standalone server
-        #: swaps in real time because the receiving app checks it against its own clock.
-        self.signature_time: Callable[[], int] = backend.now
         #: Where a signature's ``t=`` comes from (the standalone server signs with real time: the
         #: receiving app checks it against its own clock, not the server's).
         self.signature_time: Callable[[], int] = backend.now
