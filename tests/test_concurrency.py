@@ -105,7 +105,9 @@ async def test_asyncio_tasks_lose_no_usage(stripe_fake: StripeFake, meter: Any, 
 
     async def report(value: int) -> int:
         if value % 2:
-            await stripe.billing.MeterEvent.create_async(event_name="api_call", payload=_payload(customer, value))
+            await stripe.billing.MeterEvent.create_async(
+                event_name="api_call", payload=_payload(customer, value)
+            )
         else:
             await client.v1.billing.meter_events.create_async(
                 {"event_name": "api_call", "payload": _payload(customer, value)}
@@ -155,7 +157,9 @@ def test_threads_and_asyncio_together(stripe_fake: StripeFake, meter: Any, custo
     assert _total(meter, customer) == 4 * PER_THREAD * 2 + 2 * PER_THREAD * 3
 
 
-def test_alert_fires_exactly_once_under_concurrency(stripe_fake: StripeFake, meter: Any, customer: Any) -> None:
+def test_alert_fires_exactly_once_under_concurrency(
+    stripe_fake: StripeFake, meter: Any, customer: Any
+) -> None:
     if stripe_fake.backend.router.match("POST", "/v1/billing/alerts") is None:
         pytest.skip("billing alerts are not implemented yet")
     stripe.billing.Alert.create(

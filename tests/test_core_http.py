@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 import stripe
 
@@ -238,3 +239,28 @@ def test_marker_options_reach_the_fake(stripe_fake: StripeFake) -> None:
 def test_unknown_option_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="Unknown StripeFake option"):
         StripeFake(no_such_option=True)
+
+
+@pytest.mark.parametrize("query", ["types=a.b&types=c.d", "types=a.b", "types[0]=a.b&types[1]=c.d"])
+def test_v2_query_arrays_in_every_sdk_encoding(stripe_fake: StripeFake, query: str) -> None:
+    """stripe < 16 sends v2 query arrays exploded (``types=a&types=b``), newer SDKs with indexes."""
+    response = httpx.get(
+        f"https://api.stripe.com/v2/core/events?{query}", headers={"Authorization": "Bearer sk_test_fake_123"}
+    )
+    assert response.status_code == 200, response.text
+    assert isinstance(stripe_fake.requests[-1].params["types"], list) or query == "types=a.b"
+
+
+@pytest.mark.parametrize("raw", ["true", "True", "TRUE"])
+def test_booleans_in_any_case(stripe_fake: StripeFake, raw: str) -> None:
+    """stripe 11 encodes Python booleans as ``True``/``False``."""
+    response = httpx.get(
+        f"https://api.stripe.com/v1/events?delivery_success={raw}",
+        headers={"Authorization": "Bearer sk_test_fake_123"},
+    )
+    assert response.status_code == 200, response.text
+    bad = httpx.get(
+        "https://api.stripe.com/v1/events?delivery_success=yes",
+        headers={"Authorization": "Bearer sk_test_fake_123"},
+    )
+    assert (bad.status_code, bad.json()["error"]["param"]) == (400, "delivery_success")

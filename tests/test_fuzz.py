@@ -134,7 +134,9 @@ def _urlencode(pairs: list[tuple[str, str]]) -> str:
     return "&".join(f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in pairs)
 
 
-def make_request(route: Route, path: str, params: dict[str, Any] | None, raw: bytes | None = None) -> FakeRequest:
+def make_request(
+    route: Route, path: str, params: dict[str, Any] | None, raw: bytes | None = None
+) -> FakeRequest:
     host = METER_EVENTS_HOST if route.host == "meter_events" else API_HOST
     headers = {"authorization": f"Bearer {KEY}", "stripe-version": "2026-10-28.endive"}
     query, body = "", b""
@@ -207,16 +209,14 @@ scalars = st.one_of(texts, numbers, st.booleans(), st.none())
 keys = st.one_of(st.sampled_from(PARAM_NAMES), st.text(min_size=1, max_size=12))
 values = st.recursive(
     scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
     max_leaves=12,
 )
 params_strategy = st.dictionaries(keys, values, max_size=6)
 
 raw_bodies = st.one_of(
     st.binary(max_size=200),
-    st.text(alphabet="a[]=&%0x1{}\":,é", max_size=80).map(str.encode),
+    st.text(alphabet='a[]=&%0x1{}":,é', max_size=80).map(str.encode),
     st.sampled_from(
         [
             b"a[b]=1&a=2",
@@ -286,7 +286,11 @@ def seeded_backend() -> tuple[Backend, list[str]]:
         "/v1/billing/meters",
         {"display_name": "Fuzz", "event_name": "fuzz", "default_aggregation": {"formula": "sum"}},
     )
-    _post(backend, "/v1/billing/meter_events", {"event_name": "fuzz", "payload": {"stripe_customer_id": customer["id"], "value": "3"}})
+    _post(
+        backend,
+        "/v1/billing/meter_events",
+        {"event_name": "fuzz", "payload": {"stripe_customer_id": customer["id"], "value": "3"}},
+    )
     ids = [customer["id"], meter["id"]]
     if backend.router.match("POST", "/v1/billing/alerts") is not None:
         alert = _post(
@@ -315,7 +319,9 @@ def _run(backend: Backend, route: Route, request: FakeRequest) -> FakeResponse:
     assert backend.internal_errors == [], _crash_report(backend)
     check_response(route, response)
     if response.status >= 400:
-        assert snapshot(backend) == before, f"rejected {route.name} request changed state: {response.body[:300]!r}"
+        assert snapshot(backend) == before, (
+            f"rejected {route.name} request changed state: {response.body[:300]!r}"
+        )
     return response
 
 
@@ -353,7 +359,10 @@ def test_one_param_missing_or_wrong(route: Route) -> None:
     base: dict[str, Any] = {
         "customers.create": {"email": "a@example.com", "name": "A", "metadata": {"k": "v"}},
         "meters.create": {"display_name": "M", "event_name": "m2", "default_aggregation": {"formula": "sum"}},
-        "meter_events.create": {"event_name": "fuzz", "payload": {"stripe_customer_id": ids[0], "value": "1"}},
+        "meter_events.create": {
+            "event_name": "fuzz",
+            "payload": {"stripe_customer_id": ids[0], "value": "1"},
+        },
     }.get(route.name, {"limit": 3})
 
     @settings(PROFILE)

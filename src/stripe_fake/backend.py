@@ -309,7 +309,7 @@ class Backend:
     @staticmethod
     def _decode(request: FakeRequest, api_mode: str) -> dict[str, Any]:
         if request.method in ("GET", "DELETE") or (api_mode == "v1" and not request.body):
-            return decode_form(request.query)
+            return decode_form(request.query, exploded=api_mode == "v2")
         if api_mode == "v1":
             try:
                 return decode_form(request.body.decode("utf-8"))

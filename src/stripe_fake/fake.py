@@ -100,7 +100,7 @@ class StripeFake:
         """
         from .resources.v2_events.reports import flush_error_reports
 
-        with self.backend.lock:
+        with self.backend.locked():  # deliveries of the reports run after the lock is released
             now = self.backend.now()
             sent: list[dict[str, Any]] = []
             for account in list(self.backend.accounts.values()):

@@ -77,8 +77,8 @@ def decode_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
                 node[part] = child
             elif not isinstance(child, dict):
                 raise invalid_request(
-                    f"Invalid value for {_display(parts[: depth + 1])}: it was sent both as a value and as an "
-                    "object.",
+                    f"Invalid value for {_display(parts[: depth + 1])}: it was sent both as a value and as "
+                    "an object.",
                     param=_display(parts[: depth + 1]),
                 )
             node = child
@@ -109,8 +109,37 @@ def _listify(node: Any) -> Any:
     return converted
 
 
-def decode_form(raw: str) -> dict[str, Any]:
-    """Decode an urlencoded body or query string into nested parameters."""
+class ExplodedValue(str):
+    """A v2 query value sent without brackets (``types=a``): a string, or a one-element array.
+
+    stripe < 16 encodes v2 query arrays "exploded" (``types=a&types=b``), newer ones with indexes
+    (``types[0]=a``); :class:`~stripe_fake.http.schema.Arr` accepts this as ``[value]``.
+    """
+
+
+def decode_form(raw: str, *, exploded: bool = False) -> dict[str, Any]:
+    """Decode an urlencoded body or query string into nested parameters.
+
+    With ``exploded`` (v2 queries), a plain key repeated (``types=a&types=b``) becomes a list and a
+    plain key given once an :class:`ExplodedValue`.
+    """
     if not raw:
         return {}
-    return decode_pairs(parse_pairs(raw))
+    pairs = parse_pairs(raw)
+    if not exploded:
+        return decode_pairs(pairs)
+    plain: dict[str, list[str]] = {}
+    nested: list[tuple[str, str]] = []
+    for key, value in pairs:
+        if "[" in key:
+            nested.append((key, value))
+        else:
+            plain.setdefault(key, []).append(value)
+    decoded = decode_pairs(nested)
+    for key, values in plain.items():
+        if key in decoded:
+            raise invalid_request(
+                f"Invalid value for {key}: it was sent both as a value and as an object.", param=key
+            )
+        decoded[key] = values if len(values) > 1 else ExplodedValue(values[0])
+    return decoded

@@ -171,7 +171,8 @@ def run(
             if is_validation_error(err):
                 raise
             response = render_error(err)
-        store.save(scope, SavedResult(digest, ctx.request.method, ctx.request.path, ctx.now, ctx.request_id, response))
+        saved = SavedResult(digest, ctx.request.method, ctx.request.path, ctx.now, ctx.request_id, response)
+        store.save(scope, saved)
         return response
     finally:
         store.in_flight.discard(scope)

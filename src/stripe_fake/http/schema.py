@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import StripeError, parameter_missing, parameter_unknown
+from .forms import ExplodedValue
 
 
 class _Unset:
@@ -52,8 +53,8 @@ class Field:
                 return UNSET
             raise _invalid(
                 f"You passed an empty string for '{name}'. We assume empty values are an attempt to unset a "
-                f"parameter; however '{name}' cannot be unset. You should remove '{name}' from your request or "
-                "supply a non-empty value.",
+                f"parameter; however '{name}' cannot be unset. You should remove '{name}' from your request "
+                "or supply a non-empty value.",
                 name,
                 "parameter_invalid_empty",
             )
@@ -118,8 +119,9 @@ class Bool(Field):
     def convert(self, value: Any, name: str) -> bool:
         if isinstance(value, bool):
             return value
-        if value in ("true", "false"):
-            return bool(value == "true")
+        # stripe < 12 sends Python's "True"/"False", which Stripe accepts.
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
         raise _invalid(f"Invalid boolean: {_short(value)}", name, "parameter_invalid_boolean")
 
 
@@ -197,7 +199,8 @@ class Metadata(Field):
             raise _invalid(f"Invalid object: {name} must be an object", name, "parameter_invalid_object")
         if len(value) > self.MAX_KEYS:
             raise _invalid(
-                f"Invalid {name}: metadata can have at most {self.MAX_KEYS} keys, but {len(value)} were given.",
+                f"Invalid {name}: metadata can have at most {self.MAX_KEYS} keys, but {len(value)} were "
+                "given.",
                 name,
             )
         result: dict[str, Any] = {}
@@ -213,7 +216,9 @@ class Metadata(Field):
                 result[key] = UNSET
                 continue
             if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-                raise _invalid(f"Invalid string: {_short(item)}", f"{name}[{key}]", "parameter_invalid_string")
+                raise _invalid(
+                    f"Invalid string: {_short(item)}", f"{name}[{key}]", "parameter_invalid_string"
+                )
             text = item if isinstance(item, str) else str(item)
             if len(text) > self.MAX_VALUE_LENGTH:
                 raise _invalid(
@@ -236,11 +241,14 @@ class Arr(Field):
     def convert(self, value: Any, name: str) -> list[Any]:
         if isinstance(value, dict) and not value:
             value = []
+        if isinstance(value, ExplodedValue):
+            value = [str(value)]
         if not isinstance(value, list):
             raise _invalid(f"Invalid array: {name} must be an array", name, "parameter_invalid_array")
         if self.max_items is not None and len(value) > self.max_items:
             raise _invalid(
-                f"Invalid {name}: must contain at most {self.max_items} elements, but {len(value)} were given.",
+                f"Invalid {name}: must contain at most {self.max_items} elements, but {len(value)} were "
+                "given.",
                 name,
             )
         out = []
@@ -293,7 +301,9 @@ def _validate_fields(fields: Mapping[str, Field], params: Mapping[str, Any], pre
 EXPAND = Arr(Str(max_length=5000), max_items=50)
 
 
-def validate(fields: Mapping[str, Field], params: Mapping[str, Any], *, expand: bool = True) -> dict[str, Any]:
+def validate(
+    fields: Mapping[str, Field], params: Mapping[str, Any], *, expand: bool = True
+) -> dict[str, Any]:
     """Validate top-level params against ``fields`` (``expand`` is accepted on every v1 request)."""
     spec = dict(fields)
     if expand and "expand" not in spec:

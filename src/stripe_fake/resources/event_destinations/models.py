@@ -58,7 +58,6 @@ class EventDestination:
         body: dict[str, Any] = {
             "id": self.id,
             "object": "v2.core.event_destination",
-            "amazon_eventbridge": None,
             "created": rfc3339(self.created),
             "description": self.description,
             "enabled_events": list(self.enabled_events),
@@ -67,18 +66,22 @@ class EventDestination:
             "livemode": self.livemode,
             "metadata": dict(self.metadata),
             "name": self.name,
-            "snapshot_api_version": self.snapshot_api_version,
             "status": self.status,
-            "status_details": {"disabled": {"reason": "user"}} if self.status == "disabled" else None,
             "type": self.type,
             "updated": rfc3339(self.updated),
-            "webhook_endpoint": None,
         }
+        # Optional fields are left out when they do not apply (the spec makes none of them nullable).
+        if self.snapshot_api_version is not None:
+            body["snapshot_api_version"] = self.snapshot_api_version
+        if self.status == "disabled":
+            body["status_details"] = {"disabled": {"reason": "user"}}
         if self.type == "webhook_endpoint":
-            body["webhook_endpoint"] = {
-                "signing_secret": self.secret if "webhook_endpoint.signing_secret" in include else None,
-                "url": self.url if "webhook_endpoint.url" in include else None,
-            }
+            webhook: dict[str, Any] = {}
+            if "webhook_endpoint.signing_secret" in include:
+                webhook["signing_secret"] = self.secret
+            if "webhook_endpoint.url" in include:
+                webhook["url"] = self.url
+            body["webhook_endpoint"] = webhook
         else:
             body["amazon_eventbridge"] = {
                 "aws_account_id": self.aws_account_id,

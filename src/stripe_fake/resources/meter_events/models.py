@@ -99,7 +99,8 @@ class MeterEventStore:
         # The arrival order only breaks timestamp ties for the "last" formula; other meters store 0
         # (a shared small int instead of one more int object per event).
         seq = self._seq if meter is not None and meter.formula == "last" else 0
-        record = UsageRecord(identifier, event_name, meter.id if meter else None, None, 0, timestamp, now, seq)
+        meter_id = meter.id if meter else None
+        record = UsageRecord(identifier, event_name, meter_id, None, 0, timestamp, now, seq)
         self.by_identifier[identifier] = record
         problem = self._problem(meter, payload, record)
         if problem is not None:
