@@ -81,7 +81,9 @@ def main(source: Path) -> None:
     (HERE / "fixtures.json").write_text(json.dumps(examples, indent=1, sort_keys=True))
     v1_spec = json.loads((source / "v1-2024-04-10-opensdks" / "stripe.oas.json").read_text())
     v1 = v1_spec["components"]["schemas"]
-    (HERE / "v1_schemas.json").write_text(json.dumps({"$defs": extract(v1, [*V1_TYPES, "error"])}, sort_keys=True))
+    (HERE / "v1_schemas.json").write_text(
+        json.dumps({"$defs": extract(v1, [*V1_TYPES, "error"])}, sort_keys=True)
+    )
     v2_spec = json.loads((source / "spec3.v2.sdk.json").read_text())
     roots = V2_ROOTS + v2_error_schemas(v2_spec)
     v2 = extract(v2_spec["components"]["schemas"], roots)
