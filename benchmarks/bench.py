@@ -381,7 +381,7 @@ def _add_alerts(backend: Backend, meter_id: str, customers: list[str], count: in
 def bench_ingestion(report: Report, quick: bool) -> None:
     print("\n2. Ingestion: Backend.handle per meter event (no SDK), vs events already stored")
     levels = [1_000, 10_000, 30_000] if quick else [10_000, 100_000, 1_000_000]
-    batch = 500 if quick else 3_000
+    batch = 500 if quick else 5_000
     n_customers = 1_000 if quick else 10_000
     scenarios: list[tuple[str, int, bool]] = [("no alerts", 0, False)]
     probe = Backend()
@@ -416,7 +416,7 @@ def bench_ingestion(report: Report, quick: bool) -> None:
         for level in levels:
             _fill(backend, customers, level, 30 * DAY)
             gc.collect()  # the fill's pending full collection is not the cost of the next events
-            results[level] = min(time_per_event(backend, requests) for _ in range(3))
+            results[level] = min(time_per_event(backend, requests) for _ in range(5))
         first, last = results[levels[0]], results[levels[-1]]
         ratio = last / first
         values = ", ".join(f"{lvl:,}: {fmt_us(results[lvl])}" for lvl in levels)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .clock import ManualClock
+from .resources.meter_events.models import MeterEventStore, install_settle_hooks
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -130,6 +131,10 @@ def load_state(backend: Backend, path: str | os.PathLike[str]) -> bool:
         backend.events.extend(state["events"])
         backend.thin_events.extend(state["thin_events"])
         _restore_clock(backend, state["clock"])
+        if any(MeterEventStore in account._stores for account in backend.accounts.values()):
+            # Delayed usage and pending error reports are settled by request hooks that a fresh
+            # backend only installs when a meter event store is first created.
+            install_settle_hooks(backend)
     return True
 
 
