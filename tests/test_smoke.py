@@ -23,7 +23,8 @@ def test_usage_is_summarised_per_hour(
         end_time=1773187200,
         value_grouping_window="hour",
     )
-    assert [(s.start_time, s.aggregated_value) for s in summaries.data] == [(1773144000, 7)]  # 2026-03-10 12:00 UTC
+    noon = 1773144000  # 2026-03-10 12:00 UTC
+    assert [(s.start_time, s.aggregated_value) for s in summaries.data] == [(noon, 7)]
 
 
 def test_unknown_meter_is_a_404(stripe_fake: StripeFake) -> None:

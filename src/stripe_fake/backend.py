@@ -196,7 +196,7 @@ class Backend:
         with self.locked():
             try:
                 return self._handle(request, request_id)
-            except BaseException as exc:  # noqa: BLE001 - a fake bug must not look like a network error
+            except BaseException as exc:
                 self.internal_errors.append(exc)
                 message = f"stripe-fake internal error: {type(exc).__name__}: {exc}"
                 error = StripeError(message, status=500, type="api_error")
@@ -302,7 +302,9 @@ class Backend:
             raise authentication_invalid(key)
         if route.api_mode == "v2" and not key.startswith("sk_"):
             raise StripeError(
-                "You can only access APIs in the /v2 namespace with secret keys.", status=401, type="invalid_request_error"
+                "You can only access APIs in the /v2 namespace with secret keys.",
+                status=401,
+                type="invalid_request_error",
             )
         return key
 

@@ -55,10 +55,13 @@ class StripeError(Exception):
         return {"error": error}
 
     def __repr__(self) -> str:
-        return f"StripeError({self.status}, {self.type!r}, {self.code!r}, {self.message!r}, param={self.param!r})"
+        details = f"{self.status}, {self.type!r}, {self.code!r}, {self.message!r}, param={self.param!r}"
+        return f"StripeError({details})"
 
 
-def invalid_request(message: str, *, param: str | None = None, code: str | None = None, status: int = 400) -> StripeError:
+def invalid_request(
+    message: str, *, param: str | None = None, code: str | None = None, status: int = 400
+) -> StripeError:
     return StripeError(message, status=status, code=code, param=param)
 
 
@@ -86,8 +89,8 @@ def unrecognized_url(method: str, path: str) -> StripeError:
 def authentication_missing() -> StripeError:
     return StripeError(
         "You did not provide an API key. You need to provide your API key in the Authorization header, using "
-        "Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication "
-        "for details, or we can help at https://support.stripe.com/.",
+        "Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
+        "https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
         status=401,
     )
 

@@ -58,14 +58,14 @@ class MeterEventStore:
     def check_timestamp(timestamp: int, now: int, param: str = "timestamp") -> None:
         if timestamp < now - PAST_WINDOW:
             raise StripeError(
-                "The event timestamp cannot be more than 35 days in past. Expected a timestamp greater than or "
-                f"equal to {now - PAST_WINDOW}.",
+                "The event timestamp cannot be more than 35 days in past. Expected a timestamp greater "
+                f"than or equal to {now - PAST_WINDOW}.",
                 param=param,
             )
         if timestamp > now + FUTURE_WINDOW:
             raise StripeError(
-                "The event timestamp cannot be more than 5 minutes in the future. Expected a timestamp less than "
-                f"or equal to {now + FUTURE_WINDOW}.",
+                "The event timestamp cannot be more than 5 minutes in the future. Expected a timestamp "
+                f"less than or equal to {now + FUTURE_WINDOW}.",
                 param=param,
             )
 
@@ -133,14 +133,17 @@ class MeterEventStore:
             if meter is not None and not record.cancelled:
                 self.count(meter, record)
 
-    def _problem(self, meter: Meter | None, payload: dict[str, str], record: UsageRecord) -> tuple[str, str] | None:
+    def _problem(
+        self, meter: Meter | None, payload: dict[str, str], record: UsageRecord
+    ) -> tuple[str, str] | None:
         if meter is None:
             return "no_meter", f"No meter was found matching event_name {record.event_name}."
         if not meter.active:
             return "archived_meter", "The meter must be Active to submit events."
         customer = payload.get(meter.customer_key)
         if not customer:
-            return "meter_event_no_customer_defined", f"Customer mapping key {meter.customer_key} not found in payload."
+            message = f"Customer mapping key {meter.customer_key} not found in payload."
+            return "meter_event_no_customer_defined", message
         if not self.account.store(CustomerStore).exists(customer):
             return "meter_event_customer_not_found", f"Customer {customer} not found."
         record.customer = customer
@@ -152,7 +155,8 @@ class MeterEventStore:
             return "meter_event_value_not_found", f"Value key {meter.value_key} not found in payload."
         value = parse_value(raw)
         if value is None:
-            return "meter_event_invalid_value", f"Value {raw[:100]} for key {meter.value_key} is not a valid number."
+            message = f"Value {raw[:100]} for key {meter.value_key} is not a valid number."
+            return "meter_event_invalid_value", message
         record.value = value
         return None
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from decimal import Decimal
-from typing import Union
 
-Number = Union[int, Decimal]
+Number = int | Decimal
 
 MINUTE = 60
 HOUR = 3600
