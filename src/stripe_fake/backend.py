@@ -196,7 +196,7 @@ class Backend:
         with self.locked():
             try:
                 return self._handle(request, request_id)
-            except BaseException as exc:
+            except Exception as exc:  # a bug in the fake must not look like a network error
                 self.internal_errors.append(exc)
                 message = f"stripe-fake internal error: {type(exc).__name__}: {exc}"
                 error = StripeError(message, status=500, type="api_error")
