@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import stripe
 import time_machine
+from compat import as_dict, v1
 
 from stripe_fake import StripeFake
 
@@ -61,7 +62,7 @@ def test_cancel_removes_the_event_from_summaries(
 
     adjustment = cancel("call-2")
 
-    assert adjustment.to_dict() == {
+    assert as_dict(adjustment) == {
         "object": "billing.meter_event_adjustment",
         "cancel": {"identifier": "call-2"},
         "event_name": "api_call",
@@ -76,7 +77,7 @@ def test_cancel_with_stripe_client(
     client: stripe.StripeClient, customer: stripe.Customer, meter: stripe.billing.Meter
 ) -> None:
     report(customer, "7", "call-1")
-    adjustment = client.v1.billing.meter_event_adjustments.create(
+    adjustment = v1(client).billing.meter_event_adjustments.create(
         {"event_name": "api_call", "type": "cancel", "cancel": {"identifier": "call-1"}}
     )
     assert adjustment.status == "pending"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import stripe
+from compat import as_dict, v1
 from freezegun import freeze_time
 
 from stripe_fake import StripeFake
@@ -61,13 +62,13 @@ def test_create_returns_an_active_alert(stripe_fake: StripeFake, meter: stripe.b
     assert alert.title == "API Request usage alert"
     assert alert.livemode is False
     assert alert.usage_threshold is not None
-    assert alert.usage_threshold.to_dict() == {
+    assert as_dict(alert.usage_threshold) == {
         "filters": None,
         "gte": 100,
         "meter": meter.id,
         "recurrence": "one_time",
     }
-    assert stripe.billing.Alert.retrieve(alert.id).to_dict() == alert.to_dict()
+    assert as_dict(stripe.billing.Alert.retrieve(alert.id)) == as_dict(alert)
     assert stripe_fake.events.of_type("billing.alert.*") == []  # no created/updated events exist
 
 
@@ -76,7 +77,7 @@ def test_customer_filter_and_expand(
 ) -> None:
     alert = make_alert(meter.id, 5, customer=customer.id)
     assert alert.usage_threshold is not None and alert.usage_threshold.filters is not None
-    assert [f.to_dict() for f in alert.usage_threshold.filters] == [
+    assert [as_dict(f) for f in alert.usage_threshold.filters] == [
         {"customer": customer.id, "type": "customer"}
     ]
     expanded = stripe.billing.Alert.retrieve(
@@ -102,7 +103,7 @@ def test_list_is_newest_first_filters_by_meter_and_hides_archived(
     a2 = make_alert(second.id, 2)
     a3 = make_alert(meter.id, 3)
     assert [a.id for a in stripe.billing.Alert.list()] == [a3.id, a2.id, a1.id]
-    assert [a.id for a in client.v1.billing.alerts.list({"meter": meter.id})] == [a3.id, a1.id]
+    assert [a.id for a in v1(client).billing.alerts.list({"meter": meter.id})] == [a3.id, a1.id]
     assert [
         a.id for a in stripe.billing.Alert.list(alert_type="usage_threshold", limit=1).auto_paging_iter()
     ] == [
@@ -321,7 +322,7 @@ def test_triggered_event_fields(
     obj = event.data.object
     assert isinstance(obj, stripe.billing.AlertTriggered)
     assert isinstance(obj.alert, stripe.billing.Alert)
-    assert obj.alert.to_dict() == alert.to_dict()
+    assert as_dict(obj.alert) == as_dict(alert)
     assert (obj.customer, obj.value, obj.created, obj.livemode) == (customer.id, 3, 1777629600, False)
     assert "id" not in obj
     parsed = stripe.Event.construct_from(raw, "sk_test_fake_123")

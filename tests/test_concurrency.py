@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import stripe
+from compat import v1
 
 from stripe_fake import StripeFake
 
@@ -39,7 +40,7 @@ def test_threads_lose_no_usage(stripe_fake: StripeFake, meter: Any, customer: An
             if i % 2:
                 stripe.billing.MeterEvent.create(event_name="api_call", payload=_payload(customer, value))
             else:
-                client.v1.billing.meter_events.create(
+                v1(client).billing.meter_events.create(
                     {"event_name": "api_call", "payload": _payload(customer, value)}
                 )
             sent += value
@@ -109,7 +110,7 @@ async def test_asyncio_tasks_lose_no_usage(stripe_fake: StripeFake, meter: Any, 
                 event_name="api_call", payload=_payload(customer, value)
             )
         else:
-            await client.v1.billing.meter_events.create_async(
+            await v1(client).billing.meter_events.create_async(
                 {"event_name": "api_call", "payload": _payload(customer, value)}
             )
         return value
@@ -127,7 +128,7 @@ async def test_asyncio_with_retries_and_faults_counts_once(
     stripe_fake.fail_next("meter_events.create", error="network", times=20)
 
     async def report(value: int) -> None:
-        await client.v1.billing.meter_events.create_async(
+        await v1(client).billing.meter_events.create_async(
             {"event_name": "api_call", "payload": _payload(customer, value)}
         )
 

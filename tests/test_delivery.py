@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import http.server
 import json
 import socket
@@ -375,8 +377,11 @@ def test_sign_helper_matches_sdk(stripe_fake: StripeFake) -> None:
         old = stripe_fake.sign(payload, "whsec_test", timestamp=1717243200 - 301)
         with pytest.raises(stripe.SignatureVerificationError):
             stripe.Webhook.construct_event(payload, old, "whsec_test")
-    expected = stripe.WebhookSignature.generate_signature_header(payload, "whsec_test", timestamp=1717243200)
-    assert header == expected
+    digest = hmac.new(b"whsec_test", f"1717243200.{payload}".encode(), hashlib.sha256).hexdigest()
+    assert header == f"t=1717243200,v1={digest}"
+    if hasattr(stripe.WebhookSignature, "generate_signature_header"):  # not in stripe 11/13
+        generate = stripe.WebhookSignature.generate_signature_header
+        assert header == generate(payload, "whsec_test", timestamp=1717243200)
 
 
 def test_assert_delivered_lists_what_happened(stripe_fake: StripeFake) -> None:

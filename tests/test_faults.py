@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import stripe
+from compat import v1
 
 from stripe_fake import StripeFake
 from stripe_fake.context import RequestContext
@@ -124,7 +125,7 @@ def test_custom_invalid_request(stripe_fake: StripeFake) -> None:
 def test_network_error_with_stripe_client_retries(stripe_fake: StripeFake, meter: Any, customer: Any) -> None:
     client = stripe.StripeClient("sk_test_fake_123", max_network_retries=3)
     stripe_fake.fail_next("meter_events.create", error="network", times=3)
-    client.v1.billing.meter_events.create(
+    v1(client).billing.meter_events.create(
         {"event_name": "api_call", "payload": {"stripe_customer_id": customer.id, "value": "4"}}
     )
     assert [a.status for a in _attempts(stripe_fake, "meter_events.create")] == [0, 0, 0, 200]
@@ -135,15 +136,15 @@ def test_network_error_without_retries(stripe_fake: StripeFake, customer: Any) -
     client = stripe.StripeClient("sk_test_fake_123")  # StripeClient default: no retries
     stripe_fake.fail_next("customers.retrieve", error="network")
     with pytest.raises(stripe.APIConnectionError) as caught:
-        client.v1.customers.retrieve(customer.id)
+        v1(client).customers.retrieve(customer.id)
     assert "injected network failure" in str(caught.value)
-    assert client.v1.customers.retrieve(customer.id).id == customer.id
+    assert v1(client).customers.retrieve(customer.id).id == customer.id
 
 
 async def test_async_network_error_is_retried(stripe_fake: StripeFake, customer: Any) -> None:
     client = stripe.StripeClient("sk_test_fake_123", max_network_retries=1)
     stripe_fake.fail_next("customers.retrieve", error="network")
-    found = await client.v1.customers.retrieve_async(customer.id)
+    found = await v1(client).customers.retrieve_async(customer.id)
     assert found.id == customer.id
 
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import pytest
 import stripe
+from compat import v1
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -502,7 +503,7 @@ def test_sdk_random_params(stripe_fake: StripeFake) -> None:
     """The SDK's own encoding of random params: every error is a 4xx InvalidRequestError-like error."""
     backend = stripe_fake.backend
     client = stripe.StripeClient(KEY)
-    customer = client.v1.customers.create({"email": "sdk@example.com"})
+    customer = v1(client).customers.create({"email": "sdk@example.com"})
     routes = [r for r in ROUTES if r.host == "api"]
     sdk_keys = st.one_of(st.sampled_from(PARAM_NAMES), st.text(alphabet="abcxyz_", min_size=1, max_size=8))
     sdk_params = st.dictionaries(sdk_keys.filter(lambda k: k not in SDK_RESERVED), values, max_size=5)

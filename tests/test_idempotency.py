@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import stripe
+from compat import v1
 from freezegun import freeze_time
 
 from stripe_fake import StripeFake
@@ -128,18 +129,18 @@ def test_keys_are_scoped_per_account(stripe_fake: StripeFake) -> None:
 def test_gets_ignore_the_key(stripe_fake: StripeFake) -> None:
     stripe.Customer.create(email="a@example.com")
     client = stripe.StripeClient("sk_test_fake_123")
-    first = client.v1.customers.list(options={"idempotency_key": "key-10"})
+    first = v1(client).customers.list(options={"idempotency_key": "key-10"})
     stripe.Customer.create(email="b@example.com")
-    second = client.v1.customers.list(options={"idempotency_key": "key-10"})
+    second = v1(client).customers.list(options={"idempotency_key": "key-10"})
     assert len(first.data) == 1 and len(second.data) == 2
 
 
 def test_stripe_client_options(stripe_fake: StripeFake, client: stripe.StripeClient) -> None:
-    a = client.v1.customers.create({"email": "a@example.com"}, {"idempotency_key": "key-11"})
-    b = client.v1.customers.create({"email": "a@example.com"}, {"idempotency_key": "key-11"})
+    a = v1(client).customers.create({"email": "a@example.com"}, {"idempotency_key": "key-11"})
+    b = v1(client).customers.create({"email": "a@example.com"}, {"idempotency_key": "key-11"})
     assert a.id == b.id
     with pytest.raises(stripe.IdempotencyError):
-        client.v1.customers.create({"email": "c@example.com"}, {"idempotency_key": "key-11"})
+        v1(client).customers.create({"email": "c@example.com"}, {"idempotency_key": "key-11"})
 
 
 def test_overlong_key_is_rejected(stripe_fake: StripeFake) -> None:
@@ -201,7 +202,7 @@ def test_v2_validation_failure_is_not_saved(v2_route: list[str], client: stripe.
 def test_v2_meter_event_replay(stripe_fake: StripeFake, meter: Any, client: stripe.StripeClient) -> None:
     if stripe_fake.backend.router.match("POST", "/v2/billing/meter_events") is None:
         pytest.skip("POST /v2/billing/meter_events is not implemented yet")
-    customer = client.v1.customers.create()
+    customer = v1(client).customers.create()
     params = {"event_name": "api_call", "payload": {"stripe_customer_id": customer.id, "value": "4"}}
     first = client.v2.billing.meter_events.create(params, {"idempotency_key": "v2-usage"})  # type: ignore[arg-type]
     again = client.v2.billing.meter_events.create(params, {"idempotency_key": "v2-usage"})  # type: ignore[arg-type]

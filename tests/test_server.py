@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import pytest
 import stripe
+from compat import v1
 
 KEY = "sk_test_server_123"
 READY = "stripe-fake listening on "
@@ -136,12 +137,12 @@ def serve() -> Iterator[Callable[..., ServerProcess]]:
 
 
 def _billing_scenario(client: stripe.StripeClient) -> tuple[str, str]:
-    customer = client.v1.customers.create({"email": "jenny@example.com"})
-    meter = client.v1.billing.meters.create(
+    customer = v1(client).customers.create({"email": "jenny@example.com"})
+    meter = v1(client).billing.meters.create(
         {"display_name": "API calls", "event_name": "api_call", "default_aggregation": {"formula": "sum"}}
     )
     for value in ("3", "4"):
-        client.v1.billing.meter_events.create(
+        v1(client).billing.meter_events.create(
             {"event_name": "api_call", "payload": {"stripe_customer_id": customer.id, "value": value}}
         )
     return customer.id, meter.id
@@ -150,7 +151,7 @@ def _billing_scenario(client: stripe.StripeClient) -> tuple[str, str]:
 def _summary_total(server: ServerProcess, meter_id: str, customer_id: str) -> int:
     now = server.control("GET", "clock")["now"]
     start = now - now % 86400 - 86400
-    summaries = server.client().v1.billing.meters.event_summaries.list(
+    summaries = v1(server.client()).billing.meters.event_summaries.list(
         meter_id, {"customer": customer_id, "start_time": start, "end_time": start + 3 * 86400}
     )
     return sum(int(s.aggregated_value) for s in summaries.data)
@@ -160,19 +161,19 @@ def test_billing_scenario_through_the_sdk(serve: Callable[..., ServerProcess]) -
     server = serve()
     client = server.client()
     customer_id, meter_id = _billing_scenario(client)
-    alert = client.v1.billing.alerts.create(
+    alert = v1(client).billing.alerts.create(
         {
             "alert_type": "usage_threshold",
             "title": "Ten calls",
             "usage_threshold": {"gte": 10, "meter": meter_id, "recurrence": "one_time"},
         }
     )
-    client.v1.billing.meter_events.create(
+    v1(client).billing.meter_events.create(
         {"event_name": "api_call", "payload": {"stripe_customer_id": customer_id, "value": "5"}}
     )
     assert _summary_total(server, meter_id, customer_id) == 12
     with pytest.raises(stripe.InvalidRequestError) as caught:
-        client.v1.billing.meters.retrieve("mtr_missing")
+        v1(client).billing.meters.retrieve("mtr_missing")
     assert caught.value.http_status == 404
     assert caught.value.code == "resource_missing"
 
@@ -199,7 +200,7 @@ def test_global_sdk_style_and_concurrent_clients(
         try:
             client = server.client()
             for _ in range(10):
-                client.v1.billing.meter_events.create(
+                v1(client).billing.meter_events.create(
                     {"event_name": "calls", "payload": {"stripe_customer_id": customer_id}}
                 )
         except BaseException as exc:
@@ -222,15 +223,15 @@ def test_the_clock_endpoints_drive_the_24h_identifier_window(serve: Callable[...
     customer_id, _ = _billing_scenario(client)
     payload = {"stripe_customer_id": customer_id}
     params = {"event_name": "api_call", "identifier": "order-1", "payload": payload}
-    client.v1.billing.meter_events.create(params)
+    v1(client).billing.meter_events.create(params)
     with pytest.raises(stripe.InvalidRequestError, match="already exists with identifier order-1"):
-        client.v1.billing.meter_events.create(params)
+        v1(client).billing.meter_events.create(params)
 
     before = server.control("GET", "clock")
     after = server.control("POST", "clock", {"advance": 25 * 3600})
     assert after["now"] - before["now"] >= 25 * 3600
     assert not after["frozen"]
-    event = client.v1.billing.meter_events.create(params)  # the identifier window has passed
+    event = v1(client).billing.meter_events.create(params)  # the identifier window has passed
     assert event.created >= after["now"]
 
 
@@ -238,7 +239,7 @@ def test_freeze_set_and_bad_clock_input(serve: Callable[..., ServerProcess]) -> 
     server = serve()
     frozen = server.control("POST", "clock", {"freeze": True, "set": 1_800_000_000})
     assert frozen == {"now": 1_800_000_000, "frozen": True, "offset": pytest.approx(frozen["offset"])}
-    customer = server.client().v1.customers.create()
+    customer = v1(server.client()).customers.create()
     assert customer.created == 1_800_000_000
     assert server.control("POST", "clock", {"advance": 60})["now"] == 1_800_000_060
     thawed = server.control("POST", "clock", {"unfreeze": True})
@@ -255,10 +256,10 @@ def test_freeze_set_and_bad_clock_input(serve: Callable[..., ServerProcess]) -> 
 def test_reset_forgets_objects_and_the_clock(serve: Callable[..., ServerProcess]) -> None:
     server = serve()
     client = server.client()
-    client.v1.customers.create()
+    v1(client).customers.create()
     server.control("POST", "clock", {"advance": 7 * 86400})
     server.control("POST", "reset")
-    assert client.v1.customers.list().data == []
+    assert v1(client).customers.list().data == []
     assert abs(server.control("GET", "clock")["offset"]) < 5
     assert server.control("GET", "events")["data"] == []
 
@@ -268,7 +269,7 @@ def test_state_is_saved_at_shutdown_and_resumed(serve: Callable[..., ServerProce
     first = serve("--state", str(state))
     client = first.client()
     customer_id, meter_id = _billing_scenario(client)
-    client.v1.billing.alerts.create(
+    v1(client).billing.alerts.create(
         {
             "alert_type": "usage_threshold",
             "title": "Ten calls",
@@ -283,9 +284,9 @@ def test_state_is_saved_at_shutdown_and_resumed(serve: Callable[..., ServerProce
     second = serve("--state", str(state))
     assert "Resumed the state saved in" in second.wait_line("Resumed")
     client = second.client()
-    assert client.v1.customers.retrieve(customer_id).email == "jenny@example.com"
+    assert v1(client).customers.retrieve(customer_id).email == "jenny@example.com"
     assert abs(second.control("GET", "clock")["offset"] - clock["offset"]) < 5
-    client.v1.billing.meter_events.create(
+    v1(client).billing.meter_events.create(
         {"event_name": "api_call", "payload": {"stripe_customer_id": customer_id, "value": "5"}}
     )
     # The resumed alert still listens to usage (listeners survive the round trip).
@@ -297,7 +298,7 @@ def test_state_is_saved_at_shutdown_and_resumed(serve: Callable[..., ServerProce
 def test_state_save_on_demand_is_atomic(serve: Callable[..., ServerProcess], tmp_path: Path) -> None:
     state = tmp_path / "state.pickle"
     server = serve("--state", str(state))
-    server.client().v1.customers.create({"email": "a@example.com"})
+    v1(server.client()).customers.create({"email": "a@example.com"})
     saved = server.control("POST", "state/save")
     assert saved == {"saved": str(state)}
     other = server.control("POST", "state/save", {"path": str(tmp_path / "copy.pickle")})
@@ -326,7 +327,7 @@ def test_a_corrupt_state_file_is_refused(tmp_path: Path) -> None:
 def test_sigterm_and_sigint_shut_down_cleanly(serve: Callable[..., ServerProcess]) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         server = serve()
-        server.client().v1.customers.create()
+        v1(server.client()).customers.create()
         server.proc.send_signal(sig)
         assert server.stop() == 0
         assert "Shutting down" in server.output
@@ -335,7 +336,7 @@ def test_sigterm_and_sigint_shut_down_cleanly(serve: Callable[..., ServerProcess
 
 def test_one_log_line_per_request(serve: Callable[..., ServerProcess]) -> None:
     server = serve()
-    server.client().v1.customers.create()
+    v1(server.client()).customers.create()
     httpx.get(f"{server.url}/v1/nothing_here", headers={"Authorization": f"Bearer {KEY}"})
     server.stop()
     lines = [line for line in server.stderr.splitlines() if " /v1/" in line]
@@ -344,7 +345,7 @@ def test_one_log_line_per_request(serve: Callable[..., ServerProcess]) -> None:
     assert "GET /v1/nothing_here 404 " in lines[1]
 
     quiet = serve("--quiet")
-    quiet.client().v1.customers.create()
+    v1(quiet.client()).customers.create()
     quiet.stop()
     assert "/v1/customers" not in quiet.stderr
 
@@ -392,7 +393,7 @@ def test_forward_to_delivers_signed_events(serve: Callable[..., ServerProcess], 
     secret = "whsec_fixed_for_tests"
     server = serve("--forward-to", receiver.url, "--webhook-secret", secret)
     assert f"your webhook signing secret is {secret}" in server.wait_line("signing secret")
-    customer = server.client().v1.customers.create({"email": "hook@example.com"})
+    customer = v1(server.client()).customers.create({"email": "hook@example.com"})
     receiver.wait(1)
     assert len(receiver.received) == 1
     body, header = receiver.received[0]
@@ -413,8 +414,8 @@ def test_forward_filters_event_types(serve: Callable[..., ServerProcess], receiv
     secret = server.wait_line("signing secret").rsplit(" ", 1)[1]
     assert secret.startswith("whsec_")
     client = server.client()
-    client.v1.customers.create()
-    client.v1.billing.meters.create(
+    v1(client).customers.create()
+    v1(client).billing.meters.create(
         {"display_name": "Calls", "event_name": "calls", "default_aggregation": {"formula": "count"}}
     )
     receiver.wait(1)
@@ -430,9 +431,9 @@ def test_forward_filters_event_types(serve: Callable[..., ServerProcess], receiv
 
 def test_unreachable_forward_target_is_reported_not_fatal(serve: Callable[..., ServerProcess]) -> None:
     server = serve("--forward-to", "http://127.0.0.1:9/webhook")
-    customer = server.client().v1.customers.create()
+    customer = v1(server.client()).customers.create()
     assert "[ERR] POST http://127.0.0.1:9/webhook" in server.wait_line("<--")
-    assert server.client().v1.customers.retrieve(customer.id).id == customer.id
+    assert v1(server.client()).customers.retrieve(customer.id).id == customer.id
     deliveries = server.control("GET", "deliveries")["data"]
     assert deliveries[0]["status"] is None and deliveries[0]["error"]
 
@@ -474,11 +475,11 @@ def test_forward_thin_to_delivers_signed_notifications(
     secret = "whsec_thin_for_tests"
     server = serve("--forward-thin-to", receiver.url, "--webhook-secret", secret)
     client = server.client()
-    customer = client.v1.customers.create()  # a v1 event: not sent to the thin URL
-    client.v1.billing.meter_events.create(
+    customer = v1(client).customers.create()  # a v1 event: not sent to the thin URL
+    v1(client).billing.meter_events.create(
         {"event_name": "no_such_meter", "payload": {"stripe_customer_id": customer.id}}
     )
-    client.v1.customers.list()
+    v1(client).customers.list()
     receiver.wait(1)
     assert len(receiver.received) == 1
     body, header = receiver.received[0]
@@ -545,11 +546,11 @@ def test_webhook_endpoints_created_through_the_api_receive_events(
 ) -> None:
     server = serve()
     client = server.client()
-    endpoint = client.v1.webhook_endpoints.create(
+    endpoint = v1(client).webhook_endpoints.create(
         {"url": receiver.url, "enabled_events": ["customer.created"]}
     )
     server.control("POST", "clock", {"advance": 25 * 3600})  # the app's clock does not move
-    customer = client.v1.customers.create()
+    customer = v1(client).customers.create()
     receiver.wait(1)
     body, header = receiver.received[0]
     event = stripe.Webhook.construct_event(body.decode(), header, endpoint.secret)

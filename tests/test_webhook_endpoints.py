@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import stripe
+from compat import as_dict, v1
 
 from stripe_fake import StripeFake
 
@@ -23,7 +24,7 @@ def test_create_returns_secret_once(stripe_fake: StripeFake) -> None:
     assert endpoint.enabled_events == ["customer.created"]
     assert endpoint.url == "https://example.com/hooks"
     assert endpoint.description == "billing hooks"
-    assert endpoint.metadata.to_dict() == {"team": "billing"}
+    assert as_dict(endpoint.metadata) == {"team": "billing"}
     assert endpoint.livemode is False
     assert endpoint.api_version is None
 
@@ -43,10 +44,10 @@ def test_wildcard_and_api_version(stripe_fake: StripeFake) -> None:
 
 
 def test_update_fields_and_status(client: stripe.StripeClient) -> None:
-    endpoint = client.v1.webhook_endpoints.create(
+    endpoint = v1(client).webhook_endpoints.create(
         {"url": "https://example.com/a", "enabled_events": ["customer.created"], "description": "x"}
     )
-    updated = client.v1.webhook_endpoints.update(
+    updated = v1(client).webhook_endpoints.update(
         endpoint.id,
         {
             "url": "https://example.com/b",
@@ -60,17 +61,17 @@ def test_update_fields_and_status(client: stripe.StripeClient) -> None:
     assert updated.enabled_events == ["billing.meter.created", "billing.alert.triggered"]
     assert updated.status == "disabled"
     assert updated.description is None
-    assert updated.metadata.to_dict() == {"k": "v"}
-    again = client.v1.webhook_endpoints.update(endpoint.id, {"disabled": False, "metadata": {"k": ""}})
+    assert as_dict(updated.metadata) == {"k": "v"}
+    again = v1(client).webhook_endpoints.update(endpoint.id, {"disabled": False, "metadata": {"k": ""}})
     assert again.status == "enabled"
-    assert again.metadata.to_dict() == {}
+    assert as_dict(again.metadata) == {}
     assert "secret" not in again
 
 
 def test_delete(stripe_fake: StripeFake) -> None:
     endpoint = _create()
     deleted = stripe.WebhookEndpoint.delete(endpoint.id)
-    assert deleted.to_dict() == {"id": endpoint.id, "object": "webhook_endpoint", "deleted": True}
+    assert as_dict(deleted) == {"id": endpoint.id, "object": "webhook_endpoint", "deleted": True}
     with pytest.raises(stripe.InvalidRequestError) as info:
         stripe.WebhookEndpoint.retrieve(endpoint.id)
     assert info.value.http_status == 404

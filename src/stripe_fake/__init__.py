@@ -5,9 +5,9 @@ from __future__ import annotations
 from .backend import Backend, RecordedRequest
 from .clock import ManualClock, SystemClock
 from .config import FakeConfig
-from .fake import StripeFake, StripeFakeInternalError, active
+from .fake import StripeFake, StripeFakeInternalError, UnimplementedEndpointError, active
 from .http.errors import StripeError
-from .recording import EventRecorder
+from .recording import EventRecorder, RequestLog
 
 __all__ = [
     "Backend",
@@ -15,10 +15,12 @@ __all__ = [
     "FakeConfig",
     "ManualClock",
     "RecordedRequest",
+    "RequestLog",
     "StripeError",
     "StripeFake",
     "StripeFakeInternalError",
     "SystemClock",
+    "UnimplementedEndpointError",
     "active",
 ]
 

@@ -33,7 +33,7 @@ from .http.forms import MAX_DEPTH, decode_form
 from .http.messages import FakeRequest, FakeResponse
 from .http.routing import Route, Router
 from .ids import new_id
-from .recording import EventRecorder
+from .recording import EventRecorder, RequestLog
 from .state import PLATFORM, AccountState
 
 API_HOST = "api.stripe.com"
@@ -99,7 +99,9 @@ class Backend:
         self.router = Router(all_routes())
         self.lock = threading.RLock()
         self.accounts: dict[str, AccountState] = {}
-        self.requests: list[RecordedRequest] = []
+        self.requests = RequestLog()
+        # Requests to URLs no route answers (kept even with ``record_requests=False``).
+        self.unimplemented = RequestLog()
         self.internal_errors: list[BaseException] = []
         self.events = EventRecorder()
         # Called with (account, event) for every emitted event (webhook delivery hooks in here).
@@ -144,6 +146,7 @@ class Backend:
         with self.lock:
             self.accounts.clear()
             self.requests.clear()
+            self.unimplemented.clear()
             self.internal_errors.clear()
             self.events.clear()
             self.thin_events.clear()
@@ -193,20 +196,28 @@ class Backend:
     def handle(self, request: FakeRequest) -> FakeResponse:
         """Answer one request. Never raises."""
         request_id = new_id("req", 14)
-        with self.locked():
-            try:
-                return self._handle(request, request_id)
-            except Exception as exc:  # a bug in the fake must not look like a network error
-                self.internal_errors.append(exc)
-                message = f"stripe-fake internal error: {type(exc).__name__}: {exc}"
-                error = StripeError(message, status=500, type="api_error")
-                body = error.v2_body() if request.path.startswith("/v2/") else error.v1_body(request_id)
-                body["error"]["stripe_fake_traceback"] = traceback.format_exc()
-                response = FakeResponse.json(
-                    500, body, {"Request-Id": request_id, "Stripe-Should-Retry": "false"}
-                )
-                self._log(request, {}, response, None, request_id)
-                return response
+        # ``locked()`` inlined (this is the hottest path): hold the lock, run deferred work after it.
+        local = self._local
+        local.depth = getattr(local, "depth", 0) + 1
+        try:
+            with self.lock:
+                try:
+                    return self._handle(request, request_id)
+                except Exception as exc:  # a bug in the fake must not look like a network error
+                    self.internal_errors.append(exc)
+                    message = f"stripe-fake internal error: {type(exc).__name__}: {exc}"
+                    error = StripeError(message, status=500, type="api_error")
+                    body = error.v2_body() if request.path.startswith("/v2/") else error.v1_body(request_id)
+                    body["error"]["stripe_fake_traceback"] = traceback.format_exc()
+                    response = FakeResponse.json(
+                        500, body, {"Request-Id": request_id, "Stripe-Should-Retry": "false"}
+                    )
+                    self._log(request, {}, response, None, request_id)
+                    return response
+        finally:
+            local.depth -= 1
+            if local.depth == 0 and getattr(local, "pending", None):
+                self.run_deferred()
 
     def _handle(self, request: FakeRequest, request_id: str) -> FakeResponse:
         api_mode = "v2" if request.path.startswith("/v2/") else "v1"
@@ -219,21 +230,22 @@ class Backend:
             route, path_params = found
             api_key = self._authenticate(request, route)
             params = self._decode(request, api_mode)
+            headers = request.headers  # names are lower-cased
             ctx = RequestContext(
                 backend=self,
                 # v2 calls name the account in Stripe-Context (e.g. a thin event's fetch_event()).
-                account=self.account(request.header("stripe-account") or request.header("stripe-context")),
+                account=self.account(headers.get("stripe-account") or headers.get("stripe-context")),
                 request=request,
                 route=route,
                 params=params,
                 path=path_params,
                 now=self.now(),
                 request_id=request_id,
-                idempotency_key=request.header("idempotency-key"),
+                idempotency_key=headers.get("idempotency-key"),
                 api_key=api_key,
-                api_version=request.header("stripe-version") or DEFAULT_API_VERSION,
+                api_version=headers.get("stripe-version") or DEFAULT_API_VERSION,
             )
-            injected = self.faults.take(ctx)
+            injected = self.faults.take(ctx) if self.faults.faults else None
             if injected is not None:
                 self._log(request, params, injected, route, request_id)
                 return injected
@@ -250,7 +262,7 @@ class Backend:
             if early is not None:
                 return early
         if ctx.route.api_mode == "v1" and ctx.request.method != "GET" and "expand" in ctx.params:
-            check_expand_paths(ctx.params["expand"])
+            check_expand_paths(ctx.params["expand"], ctx.route.object_type)
         response = self._render(ctx, ctx.route.handler(ctx))
         for after in self.after_handler:
             after(ctx, response)
@@ -283,7 +295,7 @@ class Backend:
         return True  # the standalone server serves every route on one host
 
     def _authenticate(self, request: FakeRequest, route: Route) -> str:
-        header = request.header("authorization") or ""
+        header = request.headers.get("authorization") or ""
         key = ""
         if header.startswith("Bearer "):
             key = header[7:].strip()
@@ -338,21 +350,27 @@ class Backend:
         route: Route | None,
         request_id: str,
     ) -> None:
-        if not self.config.record_requests:
-            return
-        self.requests.append(
-            RecordedRequest(
-                method=request.method,
-                host=request.host,
-                path=request.path,
-                params=params,
-                headers=dict(request.headers),
-                status=response.status,
-                route=route.name if route is not None else None,
-                request_id=request_id,
-                body=response.body,
-            )
+        # An unrecognized URL is a 404 with no route, or a route on the other Stripe host.
+        unrecognized = response.status == 404 and (
+            route is None or not self._host_allowed(request.host, route)
         )
+        if not self.config.record_requests and not unrecognized:
+            return
+        record = RecordedRequest(
+            method=request.method,
+            host=request.host,
+            path=request.path,
+            params=params,
+            headers=request.headers,  # built for this request by the transport: no copy needed
+            status=response.status,
+            route=route.name if route is not None and not unrecognized else None,
+            request_id=request_id,
+            body=response.body,
+        )
+        if self.config.record_requests:
+            self.requests.append(record)
+        if unrecognized:
+            self.unimplemented.append(record)
 
 
 def _depth(value: Any) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass
@@ -26,3 +26,15 @@ class FakeConfig:
     mounts: dict[str, Any] = field(default_factory=dict)
     #: Seconds a webhook receiver (mounted app or loopback server) may take before the attempt fails.
     webhook_timeout: float = 10.0
+    #: How a request to an endpoint the fake does not implement is treated. Both answer Stripe's 404
+    #: ("Unrecognized request URL") and list it in ``StripeFake.unimplemented_requests``; ``"fail"``
+    #: also fails the test at teardown (``StripeFake.verify()``) even if the app swallowed the error.
+    unimplemented: Literal["fail", "error"] = "fail"
+    #: Raise what the app's own HTTP client would raise in production instead of answering: sync calls
+    #: through ``HTTPXClient()`` without ``allow_sync_methods=True`` (``RuntimeError``), ``*_async``
+    #: calls through a client without async support or fallback (``NotImplementedError``).
+    strict_http_client: bool = True
+
+    def __post_init__(self) -> None:
+        if self.unimplemented not in ("fail", "error"):
+            raise ValueError(f"unimplemented must be 'fail' or 'error', not {self.unimplemented!r}")

@@ -158,18 +158,24 @@ class Mount:
             async def call_asgi() -> httpx.Response:
                 transport = httpx.ASGITransport(app=self.app)
                 async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
-                    return await client.send(request)
+                    # ASGITransport ignores httpx timeouts: bound the whole call (cancels the app's task)
+                    return await asyncio.wait_for(client.send(request), timeout)
 
             response = _run_coroutine(call_asgi)
             return response.status_code, response.text
         result = self.app(request)
         if inspect.isawaitable(result):
+            awaitable = result
 
             async def wait() -> Any:
-                return await result
+                return await asyncio.wait_for(_awaited(awaitable), timeout)
 
             result = _run_coroutine(wait)
         return _callable_result(result)
+
+
+async def _awaited(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
 
 
 def _callable_result(result: Any) -> tuple[int, str]:
@@ -355,10 +361,33 @@ class Deliverer:
     # -- sending -------------------------------------------------------------------------------------
 
     def retry_failed(self) -> list[Delivery]:
-        """Send again every (event, endpoint) whose last attempt failed; returns the new attempts."""
-        with self._state_lock:
+        """Send again every (event, endpoint) whose last attempt failed; returns the new attempts.
+
+        As on Stripe, an endpoint deleted since the failure gets no more retries, and a disabled one
+        gets none while it stays disabled (re-enabling it lets the next retry through).
+        """
+        with self.backend.lock, self._state_lock:
             jobs = [job for job in self._jobs.values() if not job.done and job.attempts > 0]
-        return self._run(jobs)
+            ready = []
+            for job in jobs:
+                target = self._current_target(job)
+                if target is None:
+                    self._jobs.pop(job.key, None)  # deleted: never retried again
+                elif target.status == "enabled":
+                    ready.append(job)
+        return self._run(ready)
+
+    def _current_target(self, job: _Job) -> Target | None:
+        """The job's endpoint/destination if it still exists (in the event's account or the platform)."""
+        for owner in (job.account, self.backend.account(None)):
+            found: Target | None
+            if isinstance(job.target, WebhookEndpoint):
+                found = owner.store(WebhookEndpointStore).table.get(job.target.id)
+            else:
+                found = owner.store(EventDestinationStore).table.get(job.target.id)
+            if found is not None:
+                return found
+        return None
 
     def _run(self, jobs: Iterable[_Job]) -> list[Delivery]:
         return [self._attempt(job) for job in jobs if not job.done]
@@ -421,7 +450,8 @@ class Deliverer:
                     response = client.post(url, headers=headers, content=body)
                 return response.status_code, response.text, None, "http"
         except Exception as exc:  # a failing receiver is a failed delivery, nothing more
-            return None, "", f"{type(exc).__name__}: {exc}", "mount" if mount is not None else "http"
+            detail = str(exc) or f"no answer within {timeout} s"
+            return None, "", f"{type(exc).__name__}: {detail}", "mount" if mount is not None else "http"
         return (
             None,
             "",

@@ -14,14 +14,15 @@ from typing import Any, TypeVar
 import respx
 import stripe
 
-from .backend import API_HOST, METER_EVENTS_HOST, Backend, RecordedRequest
+from .backend import API_HOST, METER_EVENTS_HOST, Backend
 from .clock import Clock
 from .config import FakeConfig
 from .delivery import Delivery, DeliveryLog, MountKind, assert_delivered, sign
 from .faults import Fault
 from .interceptor import FakeHTTPClient, HttpxHandler
-from .recording import EventRecorder
+from .recording import EventRecorder, RequestLog
 from .state import AccountState
+from .strict import client_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +33,10 @@ _MISSING = object()
 
 class StripeFakeInternalError(AssertionError):
     """A bug in stripe-fake surfaced during the test (reported at teardown with its traceback)."""
+
+
+class UnimplementedEndpointError(AssertionError):
+    """The app called endpoints stripe-fake does not implement (``unimplemented="fail"``, at teardown)."""
 
 
 def active() -> StripeFake | None:
@@ -58,8 +63,12 @@ class StripeFake:
     # -- what tests read -----------------------------------------------------------------------------
 
     @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request the app sent while the fake was active, oldest first."""
+    def requests(self) -> RequestLog:
+        """Every request the app sent while the fake was active, oldest first.
+
+        ``fake.requests.filter(method="POST", path="/v1/customers*", route=..., status=...)``,
+        ``fake.requests.last(...)`` and ``fake.requests.describe()`` help to find and show them.
+        """
         return self.backend.requests
 
     @property
@@ -143,9 +152,13 @@ class StripeFake:
         )
 
     @property
-    def unimplemented_requests(self) -> list[RecordedRequest]:
-        """Requests to endpoints the fake does not implement (each answered with a 404)."""
-        return [r for r in self.backend.requests if not r.implemented]
+    def unimplemented_requests(self) -> RequestLog:
+        """Requests to endpoints the fake does not implement (each answered with Stripe's 404).
+
+        Kept even with ``record_requests=False``; with ``unimplemented="fail"`` (the default) any of
+        them fails the test at teardown.
+        """
+        return self.backend.unimplemented
 
     # -- webhooks ------------------------------------------------------------------------------------
 
@@ -216,7 +229,11 @@ class StripeFake:
         """Route every Stripe request to this fake until :meth:`stop`."""
         with _ACTIVE_LOCK:
             if _ACTIVE:
-                raise RuntimeError("Another StripeFake is already active; stop it before starting a new one.")
+                raise RuntimeError(
+                    "Another StripeFake is already active (the stripe_fake fixture, a `with StripeFake()` block "
+                    "or a @StripeFake() function); stop it before starting a new one, or use the running one: "
+                    "stripe_fake.active()."
+                )
             _ACTIVE.append(self)
         try:
             self._install()
@@ -231,9 +248,13 @@ class StripeFake:
         from stripe._api_requestor import _APIRequestor as requestor
 
         client = self._client
+        strict = self.config.strict_http_client
 
-        def _get_http_client(_self: Any) -> FakeHTTPClient:
-            return client
+        def _get_http_client(_self: Any) -> Any:
+            app_client = getattr(_self, "_client", None) or stripe.default_http_client
+            if not strict or app_client is None or app_client is client:
+                return client
+            return client_for(client, app_client)  # what the app's own client would raise, if anything
 
         self._patch(requestor, "_get_http_client", _get_http_client)
         for name in ("_default_sync_client", "_default_async_client"):
@@ -255,8 +276,8 @@ class StripeFake:
         self._respx.route().pass_through()
         self._respx.start()
 
-    def stop(self) -> None:
-        """Restore everything :meth:`start` changed; raise if the fake hit an internal error."""
+    def stop(self, *, verify: bool = True) -> None:
+        """Restore everything :meth:`start` changed, then :meth:`verify` (unless ``verify=False``)."""
         if not self._handler.active:
             return
         self._handler.active = False
@@ -272,7 +293,30 @@ class StripeFake:
         with _ACTIVE_LOCK:
             if self in _ACTIVE:
                 _ACTIVE.remove(self)
+        if verify:
+            self.verify()
+        else:
+            self.raise_internal_errors()
+
+    def verify(self) -> None:
+        """Fail on what the test must hear about, each reported once: internal errors of the fake
+        (:class:`StripeFakeInternalError`), then, with ``unimplemented="fail"``, requests to endpoints
+        the fake does not implement (:class:`UnimplementedEndpointError`).
+
+        :meth:`stop` calls it; call it yourself after each test when one fake serves many tests.
+        """
         self.raise_internal_errors()
+        missing = list(self.backend.unimplemented)
+        if not missing or self.config.unimplemented != "fail":
+            return
+        self.backend.unimplemented.clear()
+        listing = RequestLog(missing).describe()
+        raise UnimplementedEndpointError(
+            f"The app called {len(missing)} Stripe endpoint(s) that stripe-fake does not implement; each "
+            f'was answered with Stripe\'s 404 "Unrecognized request URL" (InvalidRequestError):\n{listing}\n'
+            'If the test expects that 404, use @pytest.mark.stripe_fake(unimplemented="error") '
+            '(or StripeFake(unimplemented="error")). Implemented endpoints: docs/fidelity.md.'
+        )
 
     def raise_internal_errors(self) -> None:
         """Raise :class:`StripeFakeInternalError` if any request crashed inside the fake."""
@@ -302,7 +346,8 @@ class StripeFake:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.stop()
+        # When the block already failed, report only internal errors (they may explain the failure).
+        self.stop(verify=exc is None)
 
     def __call__(self, func: F) -> F:
         """Use as a decorator: the fake runs (fresh) for each call of ``func``."""

@@ -35,9 +35,11 @@ def to_fake_request(request: httpx.Request) -> FakeRequest:
 
 def _headers(headers: httpx.Headers) -> dict[str, str]:
     """Lower-cased header names (httpx keeps them lower-cased already); repeated headers joined."""
-    pairs = headers.multi_items()
-    found = dict(pairs)
-    if len(found) != len(pairs):  # a repeated header: let httpx join the values
+    # From the raw bytes (what ``multi_items`` decodes, without its per-item overhead).
+    raw = headers.raw
+    encoding = headers.encoding
+    found = {key.lower().decode(encoding): value.decode(encoding) for key, value in raw}
+    if len(found) != len(raw):  # a repeated header: let httpx join the values
         found = {key.lower(): value for key, value in headers.items()}
     return found
 

@@ -1,9 +1,13 @@
-"""What tests read back: the events the fake emitted, in order, and assertions over them."""
+"""What tests read back: the events the fake emitted and the requests it answered, with assertions."""
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .backend import RecordedRequest
 
 _MISSING = object()
 
@@ -128,3 +132,49 @@ class EventRecorder(list[dict[str, Any]]):
             f"({of_type} event(s) of type {event_type!r} were emitted).\n"
             f"Recorded events ({len(self)}):\n{self.describe(event_type, filters)}"
         )
+
+
+class RequestLog(list["RecordedRequest"]):
+    """Every request the app sent (:class:`~stripe_fake.RecordedRequest`), oldest first."""
+
+    def filter(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        route: str | None = None,
+        status: int | None = None,
+        host: str | None = None,
+    ) -> RequestLog:
+        """The requests matching every given filter.
+
+        ``path`` and ``route`` are globs (``"/v1/customers/*"``, ``"meters.*"``); ``method`` is
+        case-insensitive; ``host`` is ``"api.stripe.com"`` or ``"meter-events.stripe.com"``.
+        """
+        wanted = method.upper() if method is not None else None
+        return RequestLog(
+            r
+            for r in self
+            if (wanted is None or r.method == wanted)
+            and (path is None or fnmatch.fnmatchcase(r.path, path))
+            and (route is None or (r.route is not None and fnmatch.fnmatchcase(r.route, route)))
+            and (status is None or r.status == status)
+            and (host is None or r.host == host)
+        )
+
+    def last(self, method: str | None = None, path: str | None = None, **filters: Any) -> RecordedRequest:
+        """The most recent request matching the filters of :meth:`filter`; ``LookupError`` if none."""
+        found = self.filter(method, path, **filters)
+        if not found:
+            raise LookupError(f"no request matched; recorded:\n{self.describe()}")
+        return found[-1]
+
+    def describe(self) -> str:
+        """One line per request: method, path, status and the route that answered (or why not)."""
+        if not self:
+            return "  (no requests were recorded)"
+        lines = []
+        for number, r in enumerate(self, 1):
+            answered = r.route or ("URL not implemented by stripe-fake" if r.status == 404 else "no route")
+            lines.append(f"  {number:>3}. {r.method} {r.path} -> {r.status} ({answered}) {r.request_id}")
+        return "\n".join(lines)

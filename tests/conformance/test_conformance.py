@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 import stripe
+from compat import v1
 
 from stripe_fake import StripeFake
 
@@ -271,7 +272,7 @@ def v2(stripe_fake: StripeFake) -> stripe.StripeClient:
 
 def _v2_meter_event(client: stripe.StripeClient, fake: StripeFake) -> tuple[Any, Any]:
     _needs(fake, "POST", "/v2/billing/meter_events")
-    customer = client.v1.customers.create()
+    customer = v1(client).customers.create()
     _meter()
     event = client.v2.billing.meter_events.create(
         {"event_name": "call", "payload": {"stripe_customer_id": customer.id, "value": "1"}}  # type: ignore[typeddict-item]
@@ -301,9 +302,9 @@ def test_v2_meter_event_session(v2: stripe.StripeClient, stripe_fake: StripeFake
 @pytest.mark.stripe_fake(error_report_window=0)
 def test_v2_core_event(v2: stripe.StripeClient, stripe_fake: StripeFake) -> None:
     _needs(stripe_fake, "GET", "/v2/core/events")
-    customer = v2.v1.customers.create()
+    customer = v1(v2).customers.create()
     # Accepted but not counted (no meter): reported asynchronously as a v2 thin event.
-    v2.v1.billing.meter_events.create(
+    v1(v2).billing.meter_events.create(
         {"event_name": "no_such_meter", "payload": {"stripe_customer_id": customer.id, "value": "1"}}
     )
     body = json.loads(v2.raw_request("get", "/v2/core/events", object_id=customer.id).body)

@@ -24,6 +24,9 @@ V1_TYPES = [
 V2_ROOTS = [
     "v2.billing.meter_event", "v2.billing.meter_event_adjustment", "v2.billing.meter_event_session",
     "v2.core.event", "v2.core.event_destination", "v2.core.event_destination.ping", "v2.error",
+    "v2.deleted_object", "v1.billing.meter.error_report_triggered", "v1.billing.meter.no_meter_found",
+    # the stream endpoint is not in the v2 spec file, its error schema is
+    "v2.error.billing_meter_event_session_expired",
 ]  # fmt: skip
 KEEP = {"type", "properties", "required", "items", "anyOf", "oneOf", "allOf", "enum", "additionalProperties"}
 MAX_DEPTH = 2
@@ -75,6 +78,17 @@ def v2_error_schemas(spec: dict[str, Any]) -> list[str]:
     return sorted(names)
 
 
+def v2_responses(spec: dict[str, Any]) -> dict[str, Any]:
+    """The 200 response schema of each billing/core-event operation, named ``"<METHOD> <path>"``."""
+    found: dict[str, Any] = {}
+    for path, operations in spec["paths"].items():
+        if path.startswith(("/v2/billing", "/v2/core/event")):
+            for method, operation in operations.items():
+                schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+                found[f"{method.upper()} {path}"] = schema
+    return found
+
+
 def main(source: Path) -> None:
     fixtures = json.loads((source / "fixtures3.json").read_text())["resources"]
     examples = {t: fixtures[t] for t in V1_TYPES}
@@ -86,7 +100,8 @@ def main(source: Path) -> None:
     )
     v2_spec = json.loads((source / "spec3.v2.sdk.json").read_text())
     roots = V2_ROOTS + v2_error_schemas(v2_spec)
-    v2 = extract(v2_spec["components"]["schemas"], roots)
+    responses = v2_responses(v2_spec)
+    v2 = extract({**v2_spec["components"]["schemas"], **responses}, roots + sorted(responses))
     (HERE / "v2_schemas.json").write_text(json.dumps({"$defs": v2}, sort_keys=True))
 
 

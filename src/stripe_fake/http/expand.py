@@ -76,21 +76,25 @@ def _replace(node: Any, parts: list[str], resolve: Resolver, rest: list[str], fu
 _SEGMENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
-def check_expand_paths(paths: Any) -> None:
-    """Reject ``expand`` paths no object could expand, before a write executes.
+def check_expand_paths(paths: Any, object_type: str | None = None) -> None:
+    """Reject ``expand`` paths the returned object cannot expand, before a write executes.
 
     Runs before the handler of a POST/DELETE so a bad ``expand`` never leaves a half-done write
     behind. A path passes if it is well formed and some prefix of it (after an optional ``data.``)
-    is registered as expandable for some object type; the full check happens on rendering.
+    is registered as expandable for ``object_type`` (for any object type when the route does not
+    say what it returns); the full check happens on rendering.
     """
     if not isinstance(paths, list):
         return  # the endpoint's schema reports the type error
-    known = set().union(*EXPANDABLE.values()) if EXPANDABLE else set()
+    if object_type is not None:
+        known = EXPANDABLE.get(object_type, set())
+    else:
+        known = set().union(*EXPANDABLE.values()) if EXPANDABLE else set()
     for path in paths:
         if not isinstance(path, str):
             return
         parts = path.split(".")
-        if parts[0] == "data" and len(parts) > 1:
+        if object_type is None and parts[0] == "data" and len(parts) > 1:
             parts = parts[1:]
         well_formed = all(part and set(part) <= _SEGMENT_CHARS for part in parts)
         error = None

@@ -39,6 +39,10 @@ def parse_pairs(raw: str) -> list[tuple[str, str]]:
 def _split_key(key: str) -> list[str]:
     if "[" not in key and "]" not in key:
         return [key]
+    # The common one-level key ``name[sub]`` without the regexes (same result as below).
+    opening = key.find("[")
+    if opening > 0 and key[-1] == "]" and key.count("[") == 1 and key.count("]") == 1:
+        return [key[:opening], key[opening + 1 : -1]]
     match = _KEY.match(key)
     if match is None:
         return [key]
@@ -93,7 +97,8 @@ def decode_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         node[last] = value
     if not nested and not (root and all(k.isdigit() and len(k) < 6 for k in root)):
         return root  # nothing to turn into lists
-    return {key: _listify(value) for key, value in root.items()}  # the top level is always an object
+    # the top level is always an object
+    return {key: _listify(value) if isinstance(value, dict) else value for key, value in root.items()}
 
 
 def _next_index(node: dict[str, Any]) -> int:
@@ -103,7 +108,7 @@ def _next_index(node: dict[str, Any]) -> int:
 def _listify(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
-    converted = {k: _listify(v) for k, v in node.items()}
+    converted = {k: _listify(v) if isinstance(v, dict) else v for k, v in node.items()}
     if converted and all(k.isascii() and k.isdigit() and len(k) < 6 for k in converted):
         return [converted[k] for k in sorted(converted, key=int)]
     return converted

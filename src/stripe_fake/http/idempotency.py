@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import StripeError
@@ -32,16 +32,28 @@ VALIDATION_CODES = frozenset({"string_too_long", "invalid_json"})
 Execute = Callable[["RequestContext"], FakeResponse]
 
 
-@dataclass(frozen=True)
+@dataclass
 class SavedResult:
-    """The first response given for one key, and what it answered."""
+    """The first response given for one key, and what it answered.
 
-    fingerprint: str
+    The parameters are kept as decoded (the request log holds the same dict); their digest is only
+    computed when the key is used again, so a first use costs no canonical JSON dump and hash.
+    """
+
     method: str
     path: str
+    params: dict[str, Any]
     created: int
     request_id: str
     response: FakeResponse
+    _fingerprint: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of method, path and decoded parameters (see :func:`fingerprint`)."""
+        if self._fingerprint is None:
+            self._fingerprint = _digest(self.method, self.path, self.params)
+        return self._fingerprint
 
 
 class IdempotencyStore:
@@ -83,9 +95,11 @@ def applies(ctx: RequestContext) -> bool:
 
 def fingerprint(ctx: RequestContext) -> str:
     """A digest of what makes two requests "the same": method, path and decoded parameters."""
-    canonical = json.dumps(
-        [ctx.request.method, ctx.request.path, ctx.params], sort_keys=True, default=str, ensure_ascii=True
-    )
+    return _digest(ctx.request.method, ctx.request.path, ctx.params)
+
+
+def _digest(method: str, path: str, params: dict[str, Any]) -> str:
+    canonical = json.dumps([method, path, params], sort_keys=True, default=str, ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -155,10 +169,9 @@ def run(
     store = ctx.account.store(IdempotencyStore)
     scope = ("live" if ctx.api_key.startswith(("sk_live_", "rk_live_")) else "test", key)
     store.prune(ctx.now)
-    digest = fingerprint(ctx)
     saved = store.results.get(scope)
     if saved is not None:
-        if saved.fingerprint != digest:
+        if saved.fingerprint != fingerprint(ctx):
             raise mismatch_error(ctx, key)
         return replay(saved, ctx.request_id)
     if scope in store.in_flight:
@@ -171,7 +184,7 @@ def run(
             if is_validation_error(err):
                 raise
             response = render_error(err)
-        saved = SavedResult(digest, ctx.request.method, ctx.request.path, ctx.now, ctx.request_id, response)
+        saved = SavedResult(ctx.request.method, ctx.request.path, ctx.params, ctx.now, ctx.request_id, response)
         store.save(scope, saved)
         return response
     finally:

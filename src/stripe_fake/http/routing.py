@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -17,7 +17,11 @@ Host = Literal["api", "meter_events"]
 
 @dataclass(frozen=True)
 class Route:
-    """One endpoint. ``name`` is ``resource.operation`` (used by fault injection and logs)."""
+    """One endpoint. ``name`` is ``resource.operation`` (used by fault injection and logs).
+
+    ``object_type`` is the ``object`` of what a v1 write returns: its ``expand`` paths are checked
+    against that type's expandable fields before the write executes.
+    """
 
     method: str
     pattern: str
@@ -25,10 +29,12 @@ class Route:
     name: str
     auth: Auth = "secret"
     host: Host = "api"
+    object_type: str | None = None
+    #: ``"v2"`` for ``/v2/`` patterns, else ``"v1"`` (computed once: it is read several times per request).
+    api_mode: str = field(init=False, compare=False)
 
-    @property
-    def api_mode(self) -> str:
-        return "v2" if self.pattern.startswith("/v2/") else "v1"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "api_mode", "v2" if self.pattern.startswith("/v2/") else "v1")
 
 
 _PARAM = re.compile(r"\{(\w+)\}")

@@ -108,9 +108,13 @@ class Int(Field):
         return number
 
 
-def _is_int_string(value: str) -> bool:
+def is_int_string(value: str) -> bool:
+    """Whether ``value`` is what :class:`Int` accepts as a string: optional sign, up to 18 digits."""
     body = value[1:] if value[:1] in "+-" else value
     return body.isascii() and body.isdigit() and len(body) <= 18
+
+
+_is_int_string = is_int_string
 
 
 class Bool(Field):

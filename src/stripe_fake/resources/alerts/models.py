@@ -215,4 +215,4 @@ class AlertStore:
                 "livemode": account.livemode,
                 "value": as_json_number(value),
             }
-            emit_event(account, "billing.alert.triggered", triggered, now=now)
+            emit_event(account, "billing.alert.triggered", triggered, now=now, fresh=True)

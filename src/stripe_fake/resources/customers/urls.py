@@ -7,9 +7,9 @@ from . import responses as r
 
 ROUTES = [
     Route("GET", "/v1/customers/search", r.search_not_implemented, "customers.search"),
-    Route("POST", "/v1/customers", r.create_customer, "customers.create"),
+    Route("POST", "/v1/customers", r.create_customer, "customers.create", object_type="customer"),
     Route("GET", "/v1/customers", r.list_customers, "customers.list"),
     Route("GET", "/v1/customers/{id}", r.retrieve_customer, "customers.retrieve"),
-    Route("POST", "/v1/customers/{id}", r.update_customer, "customers.update"),
-    Route("DELETE", "/v1/customers/{id}", r.delete_customer, "customers.delete"),
+    Route("POST", "/v1/customers/{id}", r.update_customer, "customers.update", object_type="customer"),
+    Route("DELETE", "/v1/customers/{id}", r.delete_customer, "customers.delete", object_type="customer"),
 ]

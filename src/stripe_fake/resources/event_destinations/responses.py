@@ -11,7 +11,7 @@ from ...context import RequestContext
 from ...http.errors import StripeError
 from ...http.schema import Arr, Enum, Field, Int, Metadata, Obj, Str
 from ..common import apply_metadata
-from ..v2_events.helpers import invalid_fields, v2_validate
+from ..v2_events.helpers import Text, invalid_fields, v2_validate
 from ..v2_events.models import emit_thin_event
 from ..webhook_endpoints.event_types import KNOWN_EVENT_TYPES
 from ..webhook_endpoints.responses import check_url
@@ -28,7 +28,7 @@ CREATE: dict[str, Field] = {
     "type": Enum(["amazon_eventbridge", "webhook_endpoint"], required=True),
     "event_payload": Enum(["snapshot", "thin"], required=True),
     "enabled_events": Arr(Str(), required=True),
-    "description": Str(),
+    "description": Text(),
     "events_from": Arr(Enum(["other_accounts", "self"])),
     "include": _INCLUDE_CREATE,
     "metadata": Metadata(),
@@ -38,7 +38,7 @@ CREATE: dict[str, Field] = {
 }
 UPDATE: dict[str, Field] = {
     "name": Str(),
-    "description": Str(),
+    "description": Text(),
     "enabled_events": Arr(Str()),
     "include": _INCLUDE,
     "metadata": Metadata(),

@@ -35,11 +35,16 @@ def emit_event(
     request_id: str | None = None,
     idempotency_key: str | None = None,
     previous_attributes: dict[str, Any] | None = None,
+    fresh: bool = False,
 ) -> dict[str, Any]:
-    """Record a v1 event for ``account`` and hand it to the backend's event listeners."""
+    """Record a v1 event for ``account`` and hand it to the backend's event listeners.
+
+    ``data_object`` is copied, unless ``fresh`` says the caller built it for this event alone (a new
+    render nobody else holds), which saves a deep copy.
+    """
     from ...backend import DEFAULT_API_VERSION
 
-    data: dict[str, Any] = {"object": copy.deepcopy(data_object)}
+    data: dict[str, Any] = {"object": data_object if fresh else copy.deepcopy(data_object)}
     if previous_attributes is not None:
         data["previous_attributes"] = copy.deepcopy(previous_attributes)
     event: dict[str, Any] = {

@@ -7,6 +7,10 @@ from . import responses as r
 
 ROUTES = [
     Route(
-        "POST", "/v1/billing/meter_event_adjustments", r.create_adjustment, "meter_event_adjustments.create"
+        "POST",
+        "/v1/billing/meter_event_adjustments",
+        r.create_adjustment,
+        "meter_event_adjustments.create",
+        object_type="billing.meter_event_adjustment",
     ),
 ]

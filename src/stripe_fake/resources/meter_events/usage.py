@@ -128,7 +128,7 @@ class CustomerUsage:
     buckets is then not maintained on removal (nothing reads it).
     """
 
-    __slots__ = ("buckets", "keys", "minute_records", "total", "track_last", "windows")
+    __slots__ = ("_hot", "buckets", "keys", "minute_records", "total", "track_last", "windows")
 
     def __init__(self, track_last: bool = True) -> None:
         self.buckets: dict[int, dict[int, Agg]] = {size: {} for size in LEVELS}
@@ -139,23 +139,49 @@ class CustomerUsage:
         self.minute_records: dict[int, list[UsageRecord]] = {}
         # pre-aggregated meters: window start -> records received in it, oldest first
         self.windows: dict[int, list[UsageRecord]] = {}
+        # (minute start, (day, hour, minute, total) aggregates) of the last minute added to: events
+        # mostly arrive in the current minute, so the next one skips three bucket lookups.
+        self._hot: tuple[int, tuple[Agg, ...]] | None = None
 
-    def add(self, record: UsageRecord) -> None:
-        ts = record.timestamp
+    def _aggs_for(self, ts: int) -> tuple[Agg, ...]:
+        """The day, hour and minute buckets of ``ts`` (created if missing), then the lifetime total."""
+        found: list[Agg] = []
         for size in LEVELS:
             start = ts - ts % size
-            bucket = self.buckets[size].get(start)
+            buckets = self.buckets[size]
+            bucket = buckets.get(start)
             if bucket is None:
-                bucket = self.buckets[size][start] = Agg()
+                bucket = buckets[start] = Agg()
                 keys = self.keys[size]
                 if not keys or start > keys[-1]:
                     keys.append(start)
                 else:
                     insort(keys, start)
-            bucket.add(record)
-        self.total.add(record)
+            found.append(bucket)
+        found.append(self.total)
+        return tuple(found)
+
+    def add(self, record: UsageRecord) -> None:
+        ts = record.timestamp
+        minute = ts - ts % MINUTE
+        hot = self._hot
+        if hot is not None and hot[0] == minute:
+            aggs = hot[1]
+        else:
+            aggs = self._aggs_for(ts)
+            self._hot = (minute, aggs)
+        value = record.value
+        seq = record.seq
+        for agg in aggs:  # Agg.add, inlined (the hottest loop of ingestion)
+            agg.total += value
+            agg.count += 1
+            last = agg.last_ts
+            if last is None or ts > last or (ts == last and seq > agg.last_seq):
+                agg.last_ts = ts
+                agg.last_seq = seq
+                agg.last_value = value
         if self.track_last:
-            self.minute_records.setdefault(ts - ts % MINUTE, []).append(record)
+            self.minute_records.setdefault(minute, []).append(record)
         record.counted = True
 
     def remove(self, record: UsageRecord) -> None:

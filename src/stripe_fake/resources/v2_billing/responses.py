@@ -6,20 +6,20 @@ from typing import Any
 
 from ...context import RequestContext
 from ...http.errors import StripeError, v2_error
-from ...http.schema import Arr, Enum, Obj, Str, StrMap
+from ...http.schema import Arr, Enum, Obj, Str
 from ...ids import new_id, new_uuid
 from ..meter_event_adjustments.models import CancelRejected, cancel, find_cancellable
 from ..meter_events.models import FUTURE_WINDOW, PAST_WINDOW, MeterEventStore
 from ..meter_events.usage import parse_value
 from ..meters.models import MeterStore
-from ..v2_events.helpers import invalid_fields, v2_time, v2_validate
+from ..v2_events.helpers import JsonStrMap, invalid_fields, v2_time, v2_validate
 from ..v2_events.timefmt import rfc3339
 from .models import MeterEventSessionStore, find_session
 
 MAX_STREAM_EVENTS = 100
 EVENT = {
     "event_name": Str(max_length=100, required=True),
-    "payload": StrMap(required=True, max_value_length=100),
+    "payload": JsonStrMap(required=True, max_value_length=100),
     "identifier": Str(max_length=100),
     "timestamp": Str(max_length=100),
 }

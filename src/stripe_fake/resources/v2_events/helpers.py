@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from ...http.errors import StripeError, v2_error
-from ...http.schema import Field, validate
+from ...http.schema import Field, Str, StrMap, validate
 from .timefmt import parse_rfc3339
+
+
+class Text(Str):
+    """A v2 string where ``""`` is a value (v2 JSON has no "empty string unsets" rule)."""
+
+    def parse(self, value: Any, name: str) -> Any:
+        return self.convert(value, name)
+
+
+class JsonStrMap(StrMap):
+    """A v2 string map (meter event ``payload``): JSON numbers are wrongly typed, not coerced."""
+
+    def convert(self, value: Any, name: str) -> dict[str, str]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(item, str):
+                    raise StripeError(
+                        f"Invalid {name}[{key}]: expected a string, got {json.dumps(item)[:60]}.",
+                        code="parameter_invalid_string",
+                        param=f"{name}[{key}]",
+                    )
+        return super().convert(value, name)
 
 
 def v2_validate(fields: Mapping[str, Field], params: Mapping[str, Any]) -> dict[str, Any]:
@@ -15,7 +38,25 @@ def v2_validate(fields: Mapping[str, Field], params: Mapping[str, Any]) -> dict[
     try:
         return validate(fields, params, expand=False)
     except StripeError as err:
-        raise invalid_fields(err.message) from None
+        raise invalid_fields(_v2_message(err)) from None
+
+
+def _v2_message(err: StripeError) -> str:
+    """The shared validator's message, reworded for v2 so that it always names the field."""
+    name, message = err.param, err.message
+    if not name or (name in message and err.code != "parameter_invalid_empty"):
+        return message
+    if err.code == "parameter_invalid_empty":
+        return f"Invalid {name}: must not be empty."
+    if err.code == "string_too_long":
+        return f"Invalid {name}: {message.rpartition('; ')[2]}."
+    if message.startswith("This value "):
+        return f"Invalid {name}: {message[len('This value ') :]}"
+    if message.startswith("Invalid "):  # "Invalid string: 5" -> "Invalid name: expected a string, got 5"
+        kind, _, got = message[len("Invalid ") :].partition(": ")
+        article = "an" if kind[:1] in "aeiou" else "a"
+        return f"Invalid {name}: expected {article} {kind}, got {got}."
+    return f"Invalid {name}: {message}"
 
 
 def invalid_fields(message: str) -> StripeError:
@@ -25,11 +66,16 @@ def invalid_fields(message: str) -> StripeError:
     return error
 
 
-def v2_time(value: str, name: str) -> int:
-    """Whole unix seconds of an RFC 3339 field (fractions are dropped), or ``invalid_fields``."""
+def v2_instant(value: str, name: str) -> float:
+    """Unix seconds (with fractions) of an RFC 3339 field, or ``invalid_fields``."""
     parsed = parse_rfc3339(value)
     if parsed is None:
         raise invalid_fields(
             f"Invalid {name}: '{value[:60]}' is not an RFC 3339 date-time (e.g. 2024-06-01T12:00:00.000Z).",
         )
-    return int(parsed // 1)
+    return parsed
+
+
+def v2_time(value: str, name: str) -> int:
+    """Whole unix seconds of an RFC 3339 field (fractions are dropped), or ``invalid_fields``."""
+    return int(v2_instant(value, name) // 1)

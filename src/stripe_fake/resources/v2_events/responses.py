@@ -10,7 +10,7 @@ from urllib.parse import quote
 from ...context import RequestContext
 from ...http.errors import v2_error
 from ...http.schema import Arr, Int, Obj, Str
-from .helpers import invalid_fields, v2_time, v2_validate
+from .helpers import invalid_fields, v2_instant, v2_validate
 from .models import RETENTION, ThinEventStore
 
 LIST = {
@@ -54,7 +54,8 @@ def _decode_page(token: str) -> tuple[str, str]:
 
 def list_events(ctx: RequestContext) -> dict[str, Any]:
     params = v2_validate(LIST, ctx.params)
-    bounds = {op: v2_time(text, f"created[{op}]") for op, text in params.get("created", {}).items()}
+    # Bounds keep their milliseconds: an event created at 12:00:00.000 is before 12:00:00.500.
+    bounds = {op: v2_instant(text, f"created[{op}]") for op, text in params.get("created", {}).items()}
     types = set(params.get("types", []))
     object_id = params.get("object_id")
     limit: int = params.get("limit", DEFAULT_LIMIT)
