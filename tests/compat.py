@@ -10,6 +10,7 @@ are skipped with ``requires_event_notifications``.
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -24,6 +25,22 @@ HAS_EVENT_NOTIFICATIONS = hasattr(stripe.StripeClient, "parse_event_notification
 requires_event_notifications = pytest.mark.skipif(
     not HAS_EVENT_NOTIFICATIONS,
     reason=f"stripe {stripe.VERSION} has no parse_event_notification / EventNotification classes",
+)
+
+
+def _sends_request_trigger() -> bool:
+    """Whether ``EventNotification.fetch_event`` sends ``Stripe-Request-Trigger`` (not stripe 13)."""
+    if not HAS_EVENT_NOTIFICATIONS:
+        return False
+    from stripe.v2.core._event import EventNotification
+
+    return "Stripe-Request-Trigger" in inspect.getsource(EventNotification.fetch_event)
+
+
+#: Skip a test of the ``Stripe-Request-Trigger`` header that newer SDKs send on notification fetches.
+requires_request_trigger = pytest.mark.skipif(
+    not _sends_request_trigger(),
+    reason=f"stripe {stripe.VERSION} sends no Stripe-Request-Trigger when fetching from a notification",
 )
 
 

@@ -220,6 +220,10 @@ def test_connected_account_thin_events_need_other_accounts(
     assert str(thin.notifications[1].context) == "acct_1"
 
 
+@pytest.mark.skipif(
+    not HAS_EVENT_NOTIFICATIONS,
+    reason="stripe 11's parse_thin_event reads reason.id, not the documented reason.request.id of a ping",
+)
 def test_ping(stripe_fake: StripeFake, client: stripe.StripeClient, thin: ThinReceiver) -> None:
     destination = _create(client)
     thin.secret = destination.webhook_endpoint.signing_secret

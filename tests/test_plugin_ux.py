@@ -4,6 +4,7 @@ helpers a test author leans on: unimplemented endpoints, the request log, scopes
 from __future__ import annotations
 
 import asyncio
+import importlib
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
@@ -18,7 +19,7 @@ from compat import v1
 import stripe_fake as stripe_fake_module
 from stripe_fake import RequestLog, StripeFake, UnimplementedEndpointError
 
-URLLIB_CLIENT: Any = getattr(stripe, "UrllibClient", None) or stripe._http_client.Urllib2Client
+URLLIB_CLIENT: Any = getattr(stripe, "UrllibClient", None) or stripe._http_client.Urllib2Client  # type: ignore[attr-defined]
 KEY = "sk_test_fake_123"
 
 
@@ -31,7 +32,7 @@ def _production_error(call: Any) -> BaseException:
         result = call()
         if asyncio.iscoroutine(result):
             asyncio.run(result)
-    except BaseException as exc:  # noqa: BLE001 - we compare whatever production raises
+    except BaseException as exc:  # whatever production raises
         return exc
     raise AssertionError("expected the call to fail without the fake")
 
@@ -119,7 +120,7 @@ def _in_thread(target: Any, timeout: float) -> None:
     def run() -> None:
         try:
             target()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+        except BaseException as exc:  # re-raised in the test thread
             errors.append(exc)
 
     worker = threading.Thread(target=run, daemon=True)
@@ -177,13 +178,16 @@ def _globals() -> dict[str, Any]:
 def test_no_telemetry_file_or_headers_and_globals_restored(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from stripe import _telemetry_id
-
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    # Forget any id cached by earlier tests, so a telemetry read would really touch the files.
-    monkeypatch.setattr(_telemetry_id, "_loaded", False)
-    monkeypatch.setattr(_telemetry_id, "_cached_id", None)
+    try:
+        telemetry_id: Any = importlib.import_module("stripe._telemetry_id")
+    except ImportError:  # the id file arrived in stripe 16
+        telemetry_id = None
+    if telemetry_id is not None:
+        # Forget any id cached by earlier tests, so a telemetry read would really touch the files.
+        monkeypatch.setattr(telemetry_id, "_loaded", False)
+        monkeypatch.setattr(telemetry_id, "_cached_id", None)
     monkeypatch.setattr(stripe, "enable_telemetry", True)  # the SDK default
     monkeypatch.setattr(stripe, "max_network_retries", 2)
     app_client = stripe.RequestsClient(async_fallback_client=stripe.HTTPXClient())
@@ -224,13 +228,15 @@ def test_no_stripe_notice_header_and_no_warning(
     from stripe import _api_requestor
 
     seen: list[Mapping[str, str]] = []
-    original = _api_requestor._maybe_emit_stripe_notice
+    original = getattr(_api_requestor, "_maybe_emit_stripe_notice", None)  # stripe >= 16
 
     def spy(rheaders: Mapping[str, str], *args: Any, **kwargs: Any) -> None:
         seen.append(rheaders)
+        assert original is not None
         original(rheaders, *args, **kwargs)
 
-    monkeypatch.setattr(_api_requestor, "_maybe_emit_stripe_notice", spy)
+    if original is not None:
+        monkeypatch.setattr(_api_requestor, "_maybe_emit_stripe_notice", spy)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # as under filterwarnings = error
         customer = stripe.Customer.create(email="n@example.com")
@@ -251,7 +257,8 @@ def test_no_stripe_notice_header_and_no_warning(
         with pytest.raises(stripe.RateLimitError):
             stripe.Customer.list()
         assert meter.id
-    assert len(seen) == len(stripe_fake.requests) == 8
+    assert len(stripe_fake.requests) == 8
+    assert len(seen) == (8 if original is not None else 0)  # every response went past the notice check
     assert not any("Stripe-Notice" in headers for headers in seen)
 
 
@@ -259,14 +266,15 @@ def test_no_stripe_notice_header_and_no_warning(
 
 
 def _api_urls(node: Any, parent_key: str = "") -> Iterator[str]:
-    """URLs the SDK follows: list ``url``, v2 ``next_page_url``/``previous_page_url``, ``related_object.url``."""
+    """URLs the SDK follows: list ``url``, v2 ``next/previous_page_url``, ``related_object.url``."""
     if isinstance(node, list):
         for item in node:
             yield from _api_urls(item)
     elif isinstance(node, dict):
         for key, value in node.items():
             followed = key in ("next_page_url", "previous_page_url") or (
-                key == "url" and (node.get("object") in ("list", "search_result") or parent_key == "related_object")
+                key == "url"
+                and (node.get("object") in ("list", "search_result") or parent_key == "related_object")
             )
             if followed and value is not None:
                 yield value
@@ -279,7 +287,9 @@ def test_every_url_handed_back_is_origin_relative(
     customers = [stripe.Customer.create(email=f"c{n}@example.com") for n in range(3)]
     assert len(list(stripe.Customer.list(limit=2).auto_paging_iter())) == 3
     stripe.billing.Alert.create(
-        title="t", alert_type="usage_threshold", usage_threshold={"gte": 1, "meter": meter.id, "recurrence": "one_time"}
+        title="t",
+        alert_type="usage_threshold",
+        usage_threshold={"gte": 1, "meter": meter.id, "recurrence": "one_time"},
     )
     stripe.billing.Alert.list()
     stripe.Event.list(limit=1).auto_paging_iter().__next__()
@@ -288,7 +298,9 @@ def test_every_url_handed_back_is_origin_relative(
     stripe.billing.Meter.list_event_summaries(meter.id, customer=customers[0].id, start_time=0, end_time=3600)
     for n in range(2):  # each request with an uncountable event sends one thin event (error report)
         stripe.billing.MeterEvent.create(
-            event_name="api_call", payload={"stripe_customer_id": "cus_ghost", "value": "1"}, identifier=f"g{n}"
+            event_name="api_call",
+            payload={"stripe_customer_id": "cus_ghost", "value": "1"},
+            identifier=f"g{n}",
         )
     for n in range(2):
         client.v2.core.event_destinations.create(
@@ -304,8 +316,9 @@ def test_every_url_handed_back_is_origin_relative(
     assert len(destinations) == 2
     events = list(client.v2.core.events.list({"limit": 1}).auto_paging_iter())
     assert len(events) == 2
-    related = client.raw_request("get", events[0].related_object.url)  # the SDK validates the path
-    assert client.deserialize(related, api_mode="V1").id == meter.id
+    related_url: str = events[0].related_object.url  # type: ignore[attr-defined]
+    related = client.raw_request("get", related_url)  # the SDK validates the path
+    assert client.deserialize(related, api_mode="V1")["id"] == meter.id
 
     urls = [url for request in stripe_fake.requests for url in _api_urls(request.response)]
     assert any(u.startswith("/v2/core/events") for u in urls)
@@ -319,9 +332,7 @@ def test_every_url_handed_back_is_origin_relative(
 
 
 def _sandbox(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeini(
-        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
-    )
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n")
     pytester.makeconftest(
         """
         import pytest, stripe
@@ -373,7 +384,7 @@ def test_unimplemented_endpoint_fails_the_test_even_when_the_app_swallows_the_40
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_default*",
-            "*UnimplementedEndpointError: The app called 1 Stripe endpoint(s) that stripe-fake does not implement*",
+            "*UnimplementedEndpointError: The app called 1 Stripe endpoint(s) that stripe-fake does not*",
             "*1. GET /v1/quotes -> 404 (URL not implemented by stripe-fake) req_*",
             '*@pytest.mark.stripe_fake(unimplemented="error")*',
         ]
@@ -384,16 +395,17 @@ def test_unimplemented_endpoint_fails_the_test_even_when_the_app_swallows_the_40
 
 
 def test_context_manager_reports_unimplemented_on_exit_but_never_hides_the_real_error() -> None:
-    with pytest.raises(UnimplementedEndpointError, match=r"GET /v1/quotes"):
-        with StripeFake() as fake:
-            with pytest.raises(stripe.InvalidRequestError):
-                stripe.Quote.list()
+    with (
+        pytest.raises(UnimplementedEndpointError, match=r"GET /v1/quotes"),
+        StripeFake() as fake,
+        pytest.raises(stripe.InvalidRequestError),
+    ):
+        stripe.Quote.list()
     assert not fake.is_active
-    with pytest.raises(KeyError):  # the block's own failure wins
-        with StripeFake():
-            with pytest.raises(stripe.InvalidRequestError):
-                stripe.Quote.list()
-            raise KeyError("the test's own failure")
+    with pytest.raises(KeyError), StripeFake():  # the block's own failure wins
+        with pytest.raises(stripe.InvalidRequestError):
+            stripe.Quote.list()
+        raise KeyError("the test's own failure")
     assert stripe_fake_module.active() is None
 
 
@@ -403,7 +415,10 @@ def test_wrong_host_counts_as_unimplemented() -> None:
         session = client.v2.billing.meter_event_session.create()
         with pytest.raises(stripe.InvalidRequestError):
             client.raw_request(
-                "post", "/v2/billing/meter_event_stream", events=[], options={"api_key": session.authentication_token}
+                "post",
+                "/v2/billing/meter_event_stream",
+                events=[],
+                options={"api_key": session.authentication_token},
             )
         [missing] = fake.unimplemented_requests
         assert (missing.host, missing.route, missing.implemented) == ("api.stripe.com", None, False)
@@ -446,8 +461,7 @@ def test_request_log_filters_and_describes(stripe_fake: StripeFake) -> None:
 def test_nested_start_is_a_clear_error_and_active_names_the_running_fake(stripe_fake: StripeFake) -> None:
     assert stripe_fake_module.active() is stripe_fake
     with pytest.raises(RuntimeError, match=r"already active .*stripe_fake fixture.*stripe_fake\.active\(\)"):
-        with StripeFake():
-            pass  # pragma: no cover
+        StripeFake().start()
     with pytest.raises(RuntimeError, match="already active"):
         stripe_fake.start()  # the same fake twice
     assert stripe_fake.is_active and stripe_fake_module.active() is stripe_fake

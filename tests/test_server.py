@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 import stripe
-from compat import v1
+from compat import parse_notification, v1
 
 KEY = "sk_test_server_123"
 READY = "stripe-fake listening on "
@@ -483,7 +483,7 @@ def test_forward_thin_to_delivers_signed_notifications(
     receiver.wait(1)
     assert len(receiver.received) == 1
     body, header = receiver.received[0]
-    notification = client.parse_event_notification(body.decode(), header, secret)
+    notification = parse_notification(client, body.decode(), header, secret)
     assert notification.type == "v1.billing.meter.no_meter_found"
     thin = server.control("GET", "events")["thin_events"]
     assert [e["id"] for e in thin] == [notification.id]

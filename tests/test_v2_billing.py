@@ -349,7 +349,7 @@ def test_stream_errors_are_async(
     ]
     client.v2.billing.meter_event_stream.create({"events": events}, {"api_key": session.authentication_token})
     assert total(client, meter, customer) == 5
-    reports = client.v2.core.events.list().data
+    reports = client.v2.core.events.list({}).data
     by_type = {event.type: client.v2.core.events.retrieve(event.id) for event in reports}
     assert set(by_type) == {"v1.billing.meter.error_report_triggered", "v1.billing.meter.no_meter_found"}
     triggered = by_type["v1.billing.meter.error_report_triggered"]
@@ -385,4 +385,4 @@ def test_sessions_are_per_account(
         {"api_key": session.authentication_token},
     )
     assert total(client, meter, customer) == 0
-    assert client.v2.core.events.list().data == []  # the customer exists on the connected account
+    assert client.v2.core.events.list({}).data == []  # the customer exists on the connected account

@@ -230,9 +230,9 @@ class StripeFake:
         with _ACTIVE_LOCK:
             if _ACTIVE:
                 raise RuntimeError(
-                    "Another StripeFake is already active (the stripe_fake fixture, a `with StripeFake()` block "
-                    "or a @StripeFake() function); stop it before starting a new one, or use the running one: "
-                    "stripe_fake.active()."
+                    "Another StripeFake is already active (the stripe_fake fixture, a `with StripeFake()` "
+                    "block or a @StripeFake() function); stop it before starting a new one, or use the "
+                    "running one: stripe_fake.active()."
                 )
             _ACTIVE.append(self)
         try:

@@ -38,6 +38,15 @@ def paginate(
             "You may only specify one of these parameters: ending_before, starting_after.",
             param="ending_before",
         )
+    lazy = getattr(items, "page", None)  # a table's NewestFirst view: walk only what the page needs
+    if lazy is not None:
+        found = lazy(limit, after, before)
+        if found is None:
+            param = "starting_after" if after is not None else "ending_before"
+            cursor = after if after is not None else before
+            raise StripeError(f"No such {kind}: '{cursor}'", code="resource_missing", param=param)
+        page, has_more = found
+        return {"object": "list", "data": [render(item) for item in page], "has_more": has_more, "url": url}
     if after is not None:
         index = _index_of(items, after, key, kind, "starting_after")
         page = items[index + 1 : index + 1 + limit]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar, overload
 
 from ..http.errors import resource_missing
 
@@ -11,13 +11,24 @@ T = TypeVar("T")
 
 
 class ObjectTable(Generic[T]):
-    """Objects by id, in creation order (lists are served newest first)."""
+    """Objects by id, in creation order (lists are served newest first).
+
+    Besides the dict, the table keeps the ids in creation order (a removed id leaves a ``None`` hole,
+    compacted once holes outnumber objects) and each id's position, so a list page walks from the
+    newest object, or from its cursor, and costs O(limit) rather than O(table).
+    """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind  # used in "No such <kind>: '<id>'"
         self._items: dict[str, T] = {}
+        self._order: list[str | None] = []
+        self._pos: dict[str, int] = {}
+        self._holes = 0
 
     def add(self, object_id: str, item: T) -> T:
+        if object_id not in self._items:  # replacing an object keeps its place, as a dict does
+            self._pos[object_id] = len(self._order)
+            self._order.append(object_id)
         self._items[object_id] = item
         return item
 
@@ -31,11 +42,39 @@ class ObjectTable(Generic[T]):
         return found
 
     def remove(self, object_id: str) -> T | None:
-        return self._items.pop(object_id, None)
+        found = self._items.pop(object_id, None)
+        pos = self._pos.pop(object_id, None)
+        if pos is not None:
+            self._order[pos] = None
+            self._holes += 1
+            if self._holes > len(self._items):
+                self._compact()
+        return found
 
-    def newest_first(self, keep: Callable[[T], bool] | None = None) -> list[T]:
-        items = reversed(self._items.values())
-        return [item for item in items if keep is None or keep(item)]
+    def _compact(self) -> None:
+        self._order = list(self._items)
+        self._pos = {object_id: index for index, object_id in enumerate(self._order)}
+        self._holes = 0
+
+    def newest_first(self, keep: Callable[[T], bool] | None = None) -> NewestFirst[T]:
+        """The objects ``keep`` accepts, newest first, as a lazy sequence (see :class:`NewestFirst`)."""
+        return NewestFirst(self, keep)
+
+    def position(self, object_id: str) -> int | None:
+        """Where ``object_id`` stands in creation order (``None`` if it is not in the table)."""
+        return self._pos.get(object_id)
+
+    def walk(self, start: int, step: int) -> Iterator[T]:
+        """Objects from position ``start`` towards older (``step=-1``) or newer (``step=1``) ones."""
+        order = self._order
+        items = self._items
+        index = start
+        end = len(order)
+        while 0 <= index < end:
+            object_id = order[index]
+            if object_id is not None:
+                yield items[object_id]
+            index += step
 
     def __iter__(self) -> Iterator[T]:
         return iter(self._items.values())
@@ -45,6 +84,86 @@ class ObjectTable(Generic[T]):
 
     def __contains__(self, object_id: object) -> bool:
         return object_id in self._items
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Tables pickled before the order index existed get one on load."""
+        self.__dict__.update(state)
+        if "_order" not in state:
+            self._compact()
+
+
+class NewestFirst(Sequence[T]):
+    """A table's objects that ``keep`` accepts, newest first, computed only as far as needed.
+
+    :func:`~stripe_fake.http.pagination.paginate` asks for :meth:`page`, which walks from the newest
+    object or from the cursor's position (O(limit) plus the objects ``keep`` skips). Any other use
+    (``len``, indexing, slicing) builds the whole list once.
+    """
+
+    def __init__(self, table: ObjectTable[T], keep: Callable[[T], bool] | None) -> None:
+        self.table = table
+        self.keep = keep
+        self._list: list[T] | None = None
+
+    def _all(self) -> list[T]:
+        if self._list is None:
+            self._list = self._take(self.table.walk(len(self.table._order) - 1, -1), None)
+        return self._list
+
+    def _take(self, objects: Iterator[T], count: int | None) -> list[T]:
+        keep = self.keep
+        found: list[T] = []
+        for item in objects:
+            if keep is None or keep(item):
+                found.append(item)
+                if count is not None and len(found) >= count:
+                    break
+        return found
+
+    def accepts(self, object_id: str) -> int | None:
+        """The position of ``object_id`` if it is in the table and ``keep`` accepts it, else ``None``."""
+        pos = self.table.position(object_id)
+        if pos is None:
+            return None
+        item = self.table._items[object_id]
+        return pos if self.keep is None or self.keep(item) else None
+
+    def page(self, limit: int, after: str | None, before: str | None) -> tuple[list[T], bool] | None:
+        """A page of ``limit`` objects and whether more follow, or ``None`` if a cursor is not here.
+
+        ``after``: older than that object; ``before``: newer than it (nearest first, then
+        returned newest first); neither: the newest.
+        """
+        table = self.table
+        if after is not None:
+            pos = self.accepts(after)
+            if pos is None:
+                return None
+            found = self._take(table.walk(pos - 1, -1), limit + 1)
+            return found[:limit], len(found) > limit
+        if before is not None:
+            pos = self.accepts(before)
+            if pos is None:
+                return None
+            found = self._take(table.walk(pos + 1, 1), limit + 1)
+            return found[:limit][::-1], len(found) > limit
+        found = self._take(table.walk(len(table._order) - 1, -1), limit + 1)
+        return found[:limit], len(found) > limit
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._all())
 
 
 def apply_metadata(current: dict[str, str], update: Any) -> dict[str, str]:

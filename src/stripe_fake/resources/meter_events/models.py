@@ -38,6 +38,18 @@ class AsyncError:
     created: int
 
 
+class IngestBatch:
+    """Lookups shared by the events of one request (a stream of up to 100): each event name's meter
+    is found once, and the customer store once. Live objects are cached, not answers: a meter archived
+    or a customer deleted meanwhile is still seen."""
+
+    __slots__ = ("customers", "meters")
+
+    def __init__(self) -> None:
+        self.meters: dict[str, Meter | None] = {}
+        self.customers: CustomerStore | None = None
+
+
 class MeterEventStore:
     """Accepted meter events, identifiers seen in the last 24 hours, and usage per (meter, customer)."""
 
@@ -91,18 +103,24 @@ class MeterEventStore:
         identifier: str | None,
         timestamp: int,
         now: int,
+        batch: IngestBatch | None = None,
     ) -> UsageRecord:
         """Accept a validated meter event; count it, or record why it cannot be counted."""
         identifier = identifier or new_uuid()
         self._seq += 1
-        meter = self.account.store(MeterStore).by_event_name.get(event_name)
+        if batch is None:
+            meter = self.account.store(MeterStore).by_event_name.get(event_name)
+        elif event_name in batch.meters:
+            meter = batch.meters[event_name]
+        else:
+            meter = batch.meters[event_name] = self.account.store(MeterStore).by_event_name.get(event_name)
         # The arrival order only breaks timestamp ties for the "last" formula; other meters store 0
         # (a shared small int instead of one more int object per event).
         seq = self._seq if meter is not None and meter.formula == "last" else 0
         meter_id = meter.id if meter else None
         record = UsageRecord(identifier, event_name, meter_id, None, 0, timestamp, now, seq)
         self.by_identifier[identifier] = record
-        problem = self._problem(meter, payload, record)
+        problem = self._problem(meter, payload, record, batch)
         if problem is not None:
             code, message = problem
             self.async_errors.append(AsyncError(code, message, identifier, event_name, record.meter_id, now))
@@ -134,7 +152,7 @@ class MeterEventStore:
                 self.count(meter, record)
 
     def _problem(
-        self, meter: Meter | None, payload: dict[str, str], record: UsageRecord
+        self, meter: Meter | None, payload: dict[str, str], record: UsageRecord, batch: IngestBatch | None = None
     ) -> tuple[str, str] | None:
         if meter is None:
             return "no_meter", f"No meter was found matching event_name {record.event_name}."
@@ -144,7 +162,12 @@ class MeterEventStore:
         if not customer:
             message = f"Customer mapping key {meter.customer_key} not found in payload."
             return "meter_event_no_customer_defined", message
-        if not self.account.store(CustomerStore).exists(customer):
+        if batch is None:
+            customers = self.account.store(CustomerStore)
+        else:
+            customers = batch.customers or self.account.store(CustomerStore)
+            batch.customers = customers
+        if not customers.exists(customer):
             return "meter_event_customer_not_found", f"Customer {customer} not found."
         record.customer = customer
         raw = payload.get(meter.value_key)

@@ -9,7 +9,7 @@ from ...http.errors import StripeError, v2_error
 from ...http.schema import Arr, Enum, Obj, Str
 from ...ids import new_id, new_uuid
 from ..meter_event_adjustments.models import CancelRejected, cancel, find_cancellable
-from ..meter_events.models import FUTURE_WINDOW, PAST_WINDOW, MeterEventStore
+from ..meter_events.models import FUTURE_WINDOW, PAST_WINDOW, IngestBatch, MeterEventStore
 from ..meter_events.usage import parse_value
 from ..meters.models import MeterStore
 from ..v2_events.helpers import JsonStrMap, invalid_fields, v2_time, v2_validate
@@ -149,16 +149,18 @@ def create_stream_events(ctx: RequestContext) -> dict[str, Any]:
             code="billing_meter_event_session_expired",
             extra={"doc_url": SESSION_EXPIRED_DOC},
         )
-    params = v2_validate(STREAM, ctx.params)
-    events = params["events"]
-    if not events:
-        raise invalid_fields("Invalid events: must contain at least 1 event.")
+    events = _plain_events(ctx.params)
+    if events is None:
+        events = v2_validate(STREAM, ctx.params)["events"]
+        if not events:
+            raise invalid_fields("Invalid events: must contain at least 1 event.")
     now = ctx.now
     timestamps = [
         v2_time(item["timestamp"], f"events[{index}][timestamp]") if "timestamp" in item else now
         for index, item in enumerate(events)
     ]
     store = account.store(MeterEventStore)
+    batch = IngestBatch()  # one meter / customer / usage lookup per distinct name, customer, pair
     for item, timestamp in zip(events, timestamps, strict=True):
         identifier = item.get("identifier") or new_uuid()
         if store.identifier_taken(identifier, now):
@@ -173,5 +175,38 @@ def create_stream_events(ctx: RequestContext) -> dict[str, Any]:
             identifier=identifier,
             timestamp=timestamp,
             now=now,
+            batch=batch,
         )
     return {}
+
+
+_EVENT_KEYS = frozenset(EVENT)
+
+
+def _plain_events(params: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The events of a stream body whose shape ``STREAM`` accepts unchanged (the common case).
+
+    ``None`` means "validate with the schema": anything unusual (a missing or empty field, a value of
+    another type, a string too long, a null, too few or too many events) takes the generic path, so
+    every error keeps its wording and order. Accepted events are used as sent (only read, never kept).
+    """
+    events = params.get("events")
+    if len(params) != 1 or type(events) is not list or not 0 < len(events) <= MAX_STREAM_EVENTS:
+        return None
+    for item in events:
+        if type(item) is not dict or not _EVENT_KEYS.issuperset(item):
+            return None
+        name = item.get("event_name")
+        payload = item.get("payload")
+        if type(name) is not str or not 0 < len(name) <= 100 or type(payload) is not dict:
+            return None
+        for value in payload.values():
+            if type(value) is not str or len(value) > 100:
+                return None
+        if len(item) > 2:
+            for key in ("identifier", "timestamp"):
+                if key in item:
+                    value = item[key]
+                    if type(value) is not str or not 0 < len(value) <= 100:
+                        return None
+    return events
