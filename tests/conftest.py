@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterator
 
 import pytest
 import stripe
 
+import stripe_fake
 from stripe_fake import StripeFake
 
 pytest_plugins = ["pytester"]
+
+# pytester's in-process runs forget modules first imported inside them, which would leave two copies of
+# a store class (state written through one, read through the other). Import the whole package up front.
+for _module in pkgutil.walk_packages(stripe_fake.__path__, "stripe_fake."):
+    if not _module.name.endswith("__main__"):
+        importlib.import_module(_module.name)
 
 
 @pytest.fixture(autouse=True)

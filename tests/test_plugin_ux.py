@@ -248,7 +248,7 @@ def test_no_stripe_notice_header_and_no_warning(
         )
         session = client.v2.billing.meter_event_session.create()
         assert session.authentication_token
-        client.v2.core.events.list()
+        client.v2.core.events.list({"limit": 5})
         with pytest.raises(stripe.InvalidRequestError):
             stripe.billing.Meter.retrieve("mtr_missing")
         with pytest.raises(stripe.InvalidRequestError):

@@ -337,7 +337,12 @@ class Backend:
             raise StripeError("Invalid JSON body.", code="invalid_json") from None
         if not isinstance(decoded, dict):
             raise StripeError("The request body must be a JSON object.", code="invalid_json")
-        if _depth(decoded) > MAX_DEPTH:
+        # Depth <= 1 + the count of "{" and "[" bytes (strings can only add to it): most bodies need
+        # no walk; others are walked, stopping at the first branch deeper than MAX_DEPTH.
+        if (
+            request.body.count(b"{") + request.body.count(b"[") >= MAX_DEPTH
+            and _deeper_than(decoded, MAX_DEPTH)
+        ):
             message = f"Invalid JSON body: nesting deeper than {MAX_DEPTH} levels."
             raise StripeError(message, code="invalid_json")
         return decoded
@@ -373,18 +378,15 @@ class Backend:
             self.unimplemented.append(record)
 
 
-def _depth(value: Any) -> int:
-    """Nesting depth of decoded JSON (iterative: deep bodies must not exhaust the stack)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack and deepest <= MAX_DEPTH:
-        node, level = stack.pop()
-        if level > deepest:
-            deepest = level
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        for child in children:  # only containers are pushed; a scalar child just counts one level
-            if isinstance(child, (dict, list)):
-                stack.append((child, level + 1))
-            elif level >= deepest:
-                deepest = level + 1
-    return deepest
+def _deeper_than(node: Any, room: int) -> bool:
+    """Whether ``_depth(node) > room`` for a decoded JSON container (recursion stops at ``room``)."""
+    if room < 1:
+        return True
+    for child in node.values() if type(node) is dict else node:
+        kind = type(child)
+        if kind is dict or kind is list:
+            if _deeper_than(child, room - 1):
+                return True
+        elif room < 2:  # a scalar child is one more level
+            return True
+    return False

@@ -20,5 +20,5 @@ def new_id(prefix: str, length: int = 24) -> str:
 
 def new_uuid() -> str:
     """A UUID-like identifier (used for generated meter event identifiers)."""
-    h = f"{_random.getrandbits(128):032x}"
+    h = _random.randbytes(16).hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -9,7 +9,7 @@ from ...http.errors import StripeError, v2_error
 from ...http.schema import Arr, Enum, Obj, Str
 from ...ids import new_id, new_uuid
 from ..meter_event_adjustments.models import CancelRejected, cancel, find_cancellable
-from ..meter_events.models import FUTURE_WINDOW, PAST_WINDOW, IngestBatch, MeterEventStore
+from ..meter_events.models import FUTURE_WINDOW, PAST_WINDOW, MeterEventStore
 from ..meter_events.usage import parse_value
 from ..meters.models import MeterStore
 from ..v2_events.helpers import JsonStrMap, invalid_fields, v2_time, v2_validate
@@ -160,23 +160,21 @@ def create_stream_events(ctx: RequestContext) -> dict[str, Any]:
         for index, item in enumerate(events)
     ]
     store = account.store(MeterEventStore)
-    batch = IngestBatch()  # one meter / customer / usage lookup per distinct name, customer, pair
+    # In order: a duplicate identifier (stored before, or earlier in this request) is dropped; a bad
+    # timestamp is reported, not stored; the rest is ingested.
+    batch: list[tuple[str, dict[str, str], str, int, tuple[str, str] | None]] = []
+    stored: set[str] = set()
     for item, timestamp in zip(events, timestamps, strict=True):
-        identifier = item.get("identifier") or new_uuid()
-        if store.identifier_taken(identifier, now):
+        identifier = item.get("identifier")
+        if identifier is None:
+            identifier = new_uuid()  # fresh: cannot be taken
+        elif identifier in stored or store.identifier_taken(identifier, now):
             continue
-        problem = _timestamp_problem(timestamp, now)
-        if problem is not None:
-            store.record_async_error(problem[0], problem[1], identifier, item["event_name"], now)
-            continue
-        store.ingest(
-            event_name=item["event_name"],
-            payload=item["payload"],
-            identifier=identifier,
-            timestamp=timestamp,
-            now=now,
-            batch=batch,
-        )
+        problem = None if timestamp == now else _timestamp_problem(timestamp, now)
+        if problem is None:
+            stored.add(identifier)
+        batch.append((item["event_name"], item["payload"], identifier, timestamp, problem))
+    store.ingest_many(batch, now)  # one meter / customer / usage lookup per request
     return {}
 
 
