@@ -378,15 +378,23 @@ class Backend:
             self.unimplemented.append(record)
 
 
-def _deeper_than(node: Any, room: int) -> bool:
-    """Whether ``_depth(node) > room`` for a decoded JSON container (recursion stops at ``room``)."""
-    if room < 1:
+def _deeper_than(node: Any, limit: int) -> bool:
+    """Whether decoded JSON ``node`` nests deeper than ``limit`` levels (a scalar value is one level).
+
+    Level by level, stopping at ``limit``: deep bodies cannot exhaust the stack.
+    """
+    if limit < 1:
         return True
-    for child in node.values() if type(node) is dict else node:
-        kind = type(child)
-        if kind is dict or kind is list:
-            if _deeper_than(child, room - 1):
-                return True
-        elif room < 2:  # a scalar child is one more level
-            return True
+    level: list[Any] = [node]
+    depth = 1
+    while level:
+        if depth == limit:  # any child at all, scalar or container, is one level too many
+            return any(len(container) for container in level)
+        level = [
+            child
+            for container in level
+            for child in (container.values() if type(container) is dict else container)
+            if type(child) is dict or type(child) is list
+        ]
+        depth += 1
     return False

@@ -22,3 +22,12 @@ def new_uuid() -> str:
     """A UUID-like identifier (used for generated meter event identifiers)."""
     h = _random.randbytes(16).hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def new_uuids(count: int) -> list[str]:
+    """``count`` UUID-like identifiers at once (a meter event stream request), formatted like
+    :func:`new_uuid`: 96 random bits shared by the batch, then a 32-bit counter from a random start."""
+    h = _random.randbytes(12).hex()
+    prefix = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    start = _random.getrandbits(32)
+    return [f"{prefix}{(start + index) & 0xFFFFFFFF:08x}" for index in range(count)]

@@ -196,16 +196,19 @@ class AlertStore:
         self, account: AccountState, meter: Meter, customer: str, usage: CustomerUsage, record: UsageRecord
     ) -> None:
         """A meter event for ``customer`` was counted: fire every active alert it newly satisfies."""
+        general = self.ladders.get((meter.id, None))
+        own = self.ladders.get((meter.id, customer))
+        if (general is None or not general.keys) and (own is None or not own.keys):
+            return  # the common case: no active alert watches this customer
         value = usage.total.value(meter.formula)
         due: list[Alert] = []
-        for scope in ((meter.id, None), (meter.id, customer)):
-            ladder = self.ladders.get(scope)
+        for ladder in (general, own):
             if ladder is not None and ladder.keys:
                 due.extend(ladder.due(customer, value))
         if not due:
             return
         now = account.backend.now()
-        for alert in sorted(due, key=lambda a: a.seq):
+        for alert in sorted(due, key=lambda a: a.seq) if len(due) > 1 else due:
             alert.fired.add(customer)
             triggered = {
                 "object": "billing.alert_triggered",

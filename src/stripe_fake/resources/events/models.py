@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from ...backend import DEFAULT_API_VERSION
 from ...ids import new_id
 from ..common import ObjectTable
 
@@ -42,8 +43,6 @@ def emit_event(
     ``data_object`` is copied, unless ``fresh`` says the caller built it for this event alone (a new
     render nobody else holds), which saves a deep copy.
     """
-    from ...backend import DEFAULT_API_VERSION
-
     data: dict[str, Any] = {"object": data_object if fresh else copy.deepcopy(data_object)}
     if previous_attributes is not None:
         data["previous_attributes"] = copy.deepcopy(previous_attributes)

@@ -7,7 +7,7 @@ from typing import Any
 from ...context import RequestContext
 from ...http.errors import StripeError, v2_error
 from ...http.schema import Arr, Enum, Obj, Str
-from ...ids import new_id, new_uuid
+from ...ids import new_id, new_uuids
 from ..meter_event_adjustments.models import CancelRejected, cancel, find_cancellable
 from ..meter_events.models import FUTURE_WINDOW, PAST_WINDOW, MeterEventStore
 from ..meter_events.usage import parse_value
@@ -164,14 +164,15 @@ def create_stream_events(ctx: RequestContext) -> dict[str, Any]:
     # timestamp is reported, not stored; the rest is ingested.
     batch: list[tuple[str, dict[str, str], str, int, tuple[str, str] | None]] = []
     stored: set[str] = set()
+    fresh = iter(new_uuids(len(events)))
     for item, timestamp in zip(events, timestamps, strict=True):
         identifier = item.get("identifier")
+        problem = None if timestamp == now else _timestamp_problem(timestamp, now)
         if identifier is None:
-            identifier = new_uuid()  # fresh: cannot be taken
+            identifier = next(fresh)  # generated: cannot be taken
         elif identifier in stored or store.identifier_taken(identifier, now):
             continue
-        problem = None if timestamp == now else _timestamp_problem(timestamp, now)
-        if problem is None:
+        elif problem is None:
             stored.add(identifier)
         batch.append((item["event_name"], item["payload"], identifier, timestamp, problem))
     store.ingest_many(batch, now)  # one meter / customer / usage lookup per request
