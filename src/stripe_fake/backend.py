@@ -274,17 +274,22 @@ class Backend:
         return FakeResponse.json(err.status, body, {"Request-Id": request_id, **err.headers})
 
     def _render(self, ctx: RequestContext, result: Any) -> FakeResponse:
-        reply = result if isinstance(result, Reply) else Reply(result)
-        body = reply.body
+        # A plain dict (most handlers) is a 200 without extra headers: no Reply is built for it.
+        if isinstance(result, Reply):
+            body, status, extra = result.body, result.status, result.headers
+        else:
+            body, status, extra = result, 200, None
         expand = ctx.params.get("expand") if ctx.route.api_mode == "v1" else None
-        if expand and isinstance(body, dict) and reply.status < 300:
+        if expand and isinstance(body, dict) and status < 300:
             if not isinstance(expand, list) or not all(isinstance(p, str) for p in expand):
                 raise invalid_request("Invalid array", param="expand")
             body = apply_expand(body, expand, ctx.account.lookup)
-        headers = {"Request-Id": ctx.request_id, "Stripe-Version": ctx.api_version, **reply.headers}
+        headers = {"Request-Id": ctx.request_id, "Stripe-Version": ctx.api_version}
+        if extra:
+            headers.update(extra)
         if ctx.idempotency_key is not None:
             headers["Idempotency-Key"] = ctx.idempotency_key
-        return FakeResponse.json(reply.status, body, headers)
+        return FakeResponse.json(status, body, headers)
 
     @staticmethod
     def _host_allowed(host: str, route: Route) -> bool:
@@ -329,7 +334,7 @@ class Backend:
                 return decode_form(request.body.decode("utf-8"))
             except UnicodeDecodeError:
                 raise invalid_request("Invalid request body: it is not valid UTF-8.") from None
-        if not request.body.strip():
+        if not request.body or request.body.isspace():  # same as "strips to nothing", without a copy
             return {}
         try:
             decoded = json.loads(request.body)

@@ -29,11 +29,20 @@ def parse_pairs(raw: str) -> list[tuple[str, str]]:
             continue
         name, _, value = item.partition("=")
         if "%" in name or "+" in name:
-            name = unquote(name.replace("+", " "), errors="replace")
+            name = _unquote(name)
         if "%" in value or "+" in value:
-            value = unquote(value.replace("+", " "), errors="replace")
+            value = _unquote(value)
         pairs.append((name, value))
     return pairs
+
+
+def _unquote(text: str) -> str:
+    """``unquote_plus`` (invalid bytes replaced); bracket keys (``payload%5Bvalue%5D``) without it."""
+    if "+" not in text:
+        simple = text.replace("%5B", "[").replace("%5D", "]")
+        if "%" not in simple:
+            return simple
+    return unquote(text.replace("+", " "), errors="replace")
 
 
 def _split_key(key: str) -> list[str]:

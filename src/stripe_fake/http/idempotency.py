@@ -32,17 +32,19 @@ VALIDATION_CODES = frozenset({"string_too_long", "invalid_json"})
 Execute = Callable[["RequestContext"], FakeResponse]
 
 
-@dataclass
+@dataclass(slots=True)
 class SavedResult:
     """The first response given for one key, and what it answered.
 
-    The parameters are kept as decoded (the request log holds the same dict); their digest is only
-    computed when the key is used again, so a first use costs no canonical JSON dump and hash.
+    While the request log is on, the parameters are kept as decoded (the log holds the same dict) and
+    their digest is only computed when the key is used again, so a first use costs no canonical JSON
+    dump and hash. Without the log, the digest is computed at once and ``params`` is ``None`` (a saved
+    result must not keep a large body alive for 24 hours).
     """
 
     method: str
     path: str
-    params: dict[str, Any]
+    params: dict[str, Any] | None
     created: int
     request_id: str
     response: FakeResponse
@@ -52,7 +54,7 @@ class SavedResult:
     def fingerprint(self) -> str:
         """A digest of method, path and decoded parameters (see :func:`fingerprint`)."""
         if self._fingerprint is None:
-            self._fingerprint = _digest(self.method, self.path, self.params)
+            self._fingerprint = _digest(self.method, self.path, self.params or {})
         return self._fingerprint
 
 
@@ -168,7 +170,8 @@ def run(
         raise key_too_long_error(key)
     store = ctx.account.store(IdempotencyStore)
     scope = ("live" if ctx.api_key.startswith(("sk_live_", "rk_live_")) else "test", key)
-    store.prune(ctx.now)
+    if store._next_expiry is not None and ctx.now >= store._next_expiry:  # prune's own check, inlined
+        store.prune(ctx.now)
     saved = store.results.get(scope)
     if saved is not None:
         if saved.fingerprint != fingerprint(ctx):
@@ -184,7 +187,13 @@ def run(
             if is_validation_error(err):
                 raise
             response = render_error(err)
-        saved = SavedResult(ctx.request.method, ctx.request.path, ctx.params, ctx.now, ctx.request_id, response)
+        request = ctx.request
+        if ctx.backend.config.record_requests:
+            saved = SavedResult(request.method, request.path, ctx.params, ctx.now, ctx.request_id, response)
+        else:
+            saved = SavedResult(
+                request.method, request.path, None, ctx.now, ctx.request_id, response, fingerprint(ctx)
+            )
         store.save(scope, saved)
         return response
     finally:

@@ -52,8 +52,8 @@ class ObjectTable(Generic[T]):
         return found
 
     def _compact(self) -> None:
-        self._order = list(self._items)
-        self._pos = {object_id: index for index, object_id in enumerate(self._order)}
+        self._order = list[str | None](self._items)
+        self._pos = {object_id: index for index, object_id in enumerate(self._items)}
         self._holes = 0
 
     def newest_first(self, keep: Callable[[T], bool] | None = None) -> NewestFirst[T]:

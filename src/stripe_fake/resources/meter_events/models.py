@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -134,7 +134,7 @@ class MeterEventStore:
         return record
 
     def ingest_many(
-        self, events: list[tuple[str, dict[str, str], str, int, tuple[str, str] | None]], now: int
+        self, events: Iterable[tuple[str, dict[str, str], str, int, tuple[str, str] | None]], now: int
     ) -> None:
         """Take the stream's ``(event_name, payload, identifier, timestamp, problem)`` in order.
 
@@ -161,7 +161,7 @@ class MeterEventStore:
             if meter is None:
                 meter = meters[event_name] = by_event_name.get(event_name)
             customer = payload.get(meter.customer_key) if meter is not None else None
-            raw = payload.get(meter.value_key) if customer else None
+            raw = payload.get(meter.value_key) if customer and meter is not None else None
             if (
                 not inline
                 or raw is None
@@ -191,7 +191,9 @@ class MeterEventStore:
             if usage is None:
                 usage = usages[key] = self.usage_for(meter.id, customer)
             usage.add(record)
-            if listeners:
+            if len(listeners) == 1:
+                listeners[0](account, meter, customer, usage, record)
+            elif listeners:
                 for listener in list(listeners):
                     listener(account, meter, customer, usage, record)
 
@@ -214,7 +216,11 @@ class MeterEventStore:
                 self.count(meter, record)
 
     def _problem(
-        self, meter: Meter | None, payload: dict[str, str], record: UsageRecord, batch: IngestBatch | None = None
+        self,
+        meter: Meter | None,
+        payload: dict[str, str],
+        record: UsageRecord,
+        batch: IngestBatch | None = None,
     ) -> tuple[str, str] | None:
         if meter is None:
             return "no_meter", f"No meter was found matching event_name {record.event_name}."

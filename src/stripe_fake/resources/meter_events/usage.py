@@ -131,8 +131,8 @@ class CustomerUsage:
     __slots__ = ("_hot", "buckets", "keys", "minute_records", "total", "track_last", "windows")
 
     def __init__(self, track_last: bool = True) -> None:
-        self.buckets: dict[int, dict[int, Agg]] = {size: {} for size in LEVELS}
-        self.keys: dict[int, list[int]] = {size: [] for size in LEVELS}
+        self.buckets: dict[int, dict[int, Agg]] = {DAY: {}, HOUR: {}, MINUTE: {}}  # LEVELS
+        self.keys: dict[int, list[int]] = {DAY: [], HOUR: [], MINUTE: []}
         self.total = Agg()
         self.track_last = track_last
         # minute start -> the counted records in that minute (to recompute "last" after a removal)

@@ -149,17 +149,24 @@ def create_stream_events(ctx: RequestContext) -> dict[str, Any]:
             code="billing_meter_event_session_expired",
             extra={"doc_url": SESSION_EXPIRED_DOC},
         )
-    events = _plain_events(ctx.params)
+    now = ctx.now
+    store = account.store(MeterEventStore)
+    events, simple = _plain_events(ctx.params)
+    if events is not None and simple:
+        # Only event_name and payload: every timestamp is now and every identifier is generated.
+        generated = new_uuids(len(events))
+        pairs = zip(events, generated, strict=True)
+        plain = [(item["event_name"], item["payload"], identifier, now, None) for item, identifier in pairs]
+        store.ingest_many(plain, now)
+        return {}
     if events is None:
         events = v2_validate(STREAM, ctx.params)["events"]
         if not events:
             raise invalid_fields("Invalid events: must contain at least 1 event.")
-    now = ctx.now
     timestamps = [
         v2_time(item["timestamp"], f"events[{index}][timestamp]") if "timestamp" in item else now
         for index, item in enumerate(events)
     ]
-    store = account.store(MeterEventStore)
     # In order: a duplicate identifier (stored before, or earlier in this request) is dropped; a bad
     # timestamp is reported, not stored; the rest is ingested.
     batch: list[tuple[str, dict[str, str], str, int, tuple[str, str] | None]] = []
@@ -182,8 +189,9 @@ def create_stream_events(ctx: RequestContext) -> dict[str, Any]:
 _EVENT_KEYS = frozenset(EVENT)
 
 
-def _plain_events(params: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """The events of a stream body whose shape ``STREAM`` accepts unchanged (the common case).
+def _plain_events(params: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, bool]:
+    """The events of a stream body whose shape ``STREAM`` accepts unchanged (the common case), and
+    whether they are *simple* (only ``event_name`` and ``payload``).
 
     ``None`` means "validate with the schema": anything unusual (a missing or empty field, a value of
     another type, a string too long, a null, too few or too many events) takes the generic path, so
@@ -191,21 +199,23 @@ def _plain_events(params: dict[str, Any]) -> list[dict[str, Any]] | None:
     """
     events = params.get("events")
     if len(params) != 1 or type(events) is not list or not 0 < len(events) <= MAX_STREAM_EVENTS:
-        return None
+        return None, False
+    simple = True
     for item in events:
         if type(item) is not dict or not _EVENT_KEYS.issuperset(item):
-            return None
+            return None, False
         name = item.get("event_name")
         payload = item.get("payload")
         if type(name) is not str or not 0 < len(name) <= 100 or type(payload) is not dict:
-            return None
+            return None, False
         for value in payload.values():
             if type(value) is not str or len(value) > 100:
-                return None
+                return None, False
         if len(item) > 2:
+            simple = False
             for key in ("identifier", "timestamp"):
                 if key in item:
                     value = item[key]
                     if type(value) is not str or not 0 < len(value) <= 100:
-                        return None
-    return events
+                        return None, False
+    return events, simple
