@@ -51,14 +51,30 @@ class RecordedRequest:
     method: str
     host: str
     path: str
-    params: dict[str, Any]
     headers: dict[str, str]
     status: int
     route: str | None
     request_id: str
     #: The response body as sent; :attr:`response` decodes it on first access (logging stays cheap).
     body: bytes = field(default=b"", repr=False)
+    #: The raw query string and request body; :attr:`params` decodes them on first access, so the log
+    #: keeps no per-parameter objects alive (a 100-event stream call would keep hundreds).
+    query: str = field(default="", repr=False)
+    request_body: bytes = field(default=b"", repr=False)
     _decoded: Any = field(default=_UNDECODED, repr=False, compare=False)
+    _params: Any = field(default=_UNDECODED, repr=False, compare=False)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The decoded request parameters (``{}`` if they could not be decoded)."""
+        if self._params is _UNDECODED:
+            raw = FakeRequest(self.method, self.host, self.path, self.query, self.headers, self.request_body)
+            mode = "v2" if self.path.startswith("/v2/") else "v1"
+            try:
+                self._params = Backend._decode(raw, mode)
+            except StripeError:
+                self._params = {}
+        return self._params  # type: ignore[no-any-return]
 
     @property
     def response(self) -> Any:
@@ -212,7 +228,7 @@ class Backend:
                     response = FakeResponse.json(
                         500, body, {"Request-Id": request_id, "Stripe-Should-Retry": "false"}
                     )
-                    self._log(request, {}, response, None, request_id)
+                    self._log(request, response, None, request_id)
                     return response
         finally:
             local.depth -= 1
@@ -221,7 +237,6 @@ class Backend:
 
     def _handle(self, request: FakeRequest, request_id: str) -> FakeResponse:
         api_mode = "v2" if request.path.startswith("/v2/") else "v1"
-        params: dict[str, Any] = {}
         found = self.router.match(request.method, request.path)
         route = found[0] if found else None
         try:
@@ -247,12 +262,12 @@ class Backend:
             )
             injected = self.faults.take(ctx) if self.faults.faults else None
             if injected is not None:
-                self._log(request, params, injected, route, request_id)
+                self._log(request, injected, route, request_id)
                 return injected
             response = idempotency.run(ctx, self._execute, lambda err: self._error(err, api_mode, request_id))
         except StripeError as err:
             response = self._error(err, api_mode, request_id)
-        self._log(request, params, response, route, request_id)
+        self._log(request, response, route, request_id)
         return response
 
     def _execute(self, ctx: RequestContext) -> FakeResponse:
@@ -355,7 +370,6 @@ class Backend:
     def _log(
         self,
         request: FakeRequest,
-        params: dict[str, Any],
         response: FakeResponse,
         route: Route | None,
         request_id: str,
@@ -370,12 +384,13 @@ class Backend:
             method=request.method,
             host=request.host,
             path=request.path,
-            params=params,
             headers=request.headers,  # built for this request by the transport: no copy needed
             status=response.status,
             route=route.name if route is not None and not unrecognized else None,
             request_id=request_id,
             body=response.body,
+            query=request.query,
+            request_body=request.body,
         )
         if self.config.record_requests:
             self.requests.append(record)
