@@ -324,12 +324,10 @@ class Backend:
                 key = base64.b64decode(header[6:]).decode().split(":", 1)[0]
             except ValueError:
                 key = ""
-        if route.auth == "session":
-            if not key:
-                raise authentication_missing()
-            return key
         if not key:
             raise authentication_missing()
+        if route.auth == "session":  # a meter event session token, checked by the handler
+            return key
         if not key.startswith(_KEY_PREFIXES) or len(key) <= len("sk_test_"):
             raise authentication_invalid(key)
         if route.api_mode == "v2" and not key.startswith("sk_"):

@@ -155,4 +155,3 @@ def serve(args: argparse.Namespace) -> int:
 
 def _echo(line: str) -> None:
     print(line, flush=True)
-

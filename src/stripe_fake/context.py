@@ -28,7 +28,6 @@ class RequestContext:
     idempotency_key: str | None
     api_key: str
     api_version: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def store(self, cls: type[S]) -> S:
         return self.account.store(cls)

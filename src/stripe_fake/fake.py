@@ -95,7 +95,8 @@ class StripeFake:
 
     def account(self, account_id: str | None = None) -> AccountState:
         """The state of the platform account, or of a connected account (``acct_...``)."""
-        return self.backend.account(account_id)
+        with self.backend.lock:  # may create it: not while a request on another thread does too
+            return self.backend.account(account_id)
 
     def reset(self) -> None:
         """Forget every object, event and logged request."""

@@ -26,7 +26,7 @@ import httpx
 from .backend import Backend
 from .clock import ManualClock
 from .config import FakeConfig
-from .delivery import sign
+from .delivery import notification_of, sign
 from .http.messages import FakeRequest, FakeResponse
 from .persistence import StateError, load_state, save_state
 from .state import AccountState
@@ -83,12 +83,6 @@ def event_matches(event_type: str, patterns: list[str] | None) -> bool:
     return False
 
 
-#: Keys of a thin event that its push notification carries (``data`` is fetched by the app).
-THIN_NOTIFICATION_KEYS = (
-    "id", "object", "type", "created", "livemode", "context", "reason", "related_object"
-)
-
-
 class Forwarder:
     """Delivers every (selected) event, signed, to your app, like ``stripe listen --forward-to``.
 
@@ -131,8 +125,7 @@ class Forwarder:
 
     def on_thin_event(self, account: AccountState, event: dict[str, Any]) -> None:
         if self.thin_url is not None and event_matches(str(event.get("type", "")), self.event_types):
-            notification = {key: event[key] for key in THIN_NOTIFICATION_KEYS if key in event}
-            self._queue.put((self.thin_url, json.loads(json.dumps(notification))))
+            self._queue.put((self.thin_url, json.loads(json.dumps(notification_of(event)))))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every queued event was delivered (``False`` on timeout)."""
@@ -332,7 +325,7 @@ class StripeFakeServer:
         _only_keys(data, {"path"})
         target = data.get("path") or self.state_path
         if not target or not isinstance(target, str | Path):
-            raise ValueError("No state file: start the server with --state FILE or pass {\"path\": \"...\"}")
+            raise ValueError('No state file: start the server with --state FILE or pass {"path": "..."}')
         try:
             saved = save_state(self.backend, target)
         except (StateError, OSError) as exc:

@@ -100,14 +100,6 @@ def authentication_invalid(key: str) -> StripeError:
     return StripeError(f"Invalid API Key provided: {masked}", status=401)
 
 
-def rate_limited() -> StripeError:
-    return StripeError(
-        "Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.",
-        status=429,
-        code="rate_limit",
-    )
-
-
 def v2_error(code: str, message: str, *, status: int = 400, type: str | None = None) -> StripeError:
     """An error that only exists on v2 endpoints (``{"error": {code, message, type?}}``)."""
     return StripeError(message, status=status, type=type or "invalid_request_error", code=code)

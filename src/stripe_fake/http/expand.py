@@ -17,17 +17,25 @@ def register_expandable(object_type: str, *paths: str) -> None:
     EXPANDABLE.setdefault(object_type, set()).update(paths)
 
 
+def _too_deep(path: str) -> StripeError:
+    return StripeError(
+        f"You cannot expand more than 4 levels of a property. Property: {path}", param="expand"
+    )
+
+
+def _not_expandable(path: str) -> StripeError:
+    return StripeError(f"This property cannot be expanded ({path}).", param="expand")
+
+
 def apply_expand(body: dict[str, Any], paths: list[str], resolve: Resolver) -> dict[str, Any]:
     """Expand ``paths`` in ``body`` (a single object, or a list envelope with ``data.`` paths)."""
     for path in paths:
         parts = path.split(".")
         if len(parts) > 4 + (1 if body.get("object") == "list" else 0):
-            raise StripeError(
-                f"You cannot expand more than 4 levels of a property. Property: {path}", param="expand"
-            )
+            raise _too_deep(path)
         if body.get("object") == "list":
             if parts[0] != "data" or len(parts) < 2:
-                raise StripeError(f"This property cannot be expanded ({path}).", param="expand")
+                raise _not_expandable(path)
             for item in body.get("data", []):
                 _expand_in(item, parts[1:], path, resolve)
         else:
@@ -44,7 +52,7 @@ def _expand_in(obj: dict[str, Any], parts: list[str], full: str, resolve: Resolv
         if field in allowed:
             _replace(obj, parts[:cut], resolve, parts[cut:], full)
             return
-    raise StripeError(f"This property cannot be expanded ({full}).", param="expand")
+    raise _not_expandable(full)
 
 
 def _replace(node: Any, parts: list[str], resolve: Resolver, rest: list[str], full: str) -> None:
@@ -99,11 +107,9 @@ def check_expand_paths(paths: Any, object_type: str | None = None) -> None:
         well_formed = all(part and set(part) <= _SEGMENT_CHARS for part in parts)
         error = None
         if len(parts) > 4:
-            error = StripeError(
-                f"You cannot expand more than 4 levels of a property. Property: {path}", param="expand"
-            )
+            error = _too_deep(path)
         elif not well_formed or not any(".".join(parts[:cut]) in known for cut in range(1, len(parts) + 1)):
-            error = StripeError(f"This property cannot be expanded ({path}).", param="expand")
+            error = _not_expandable(path)
         if error is not None:
             error.validation = True
             raise error

@@ -198,9 +198,3 @@ def run(
         return response
     finally:
         store.in_flight.discard(scope)
-
-
-def saved_results(account: AccountState) -> dict[str, Any]:
-    """The saved results of ``account`` by key (for debugging and tests)."""
-    store = account.store(IdempotencyStore)
-    return {key: saved for (_mode, key), saved in store.results.items()}

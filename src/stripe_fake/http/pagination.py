@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from .errors import StripeError
+from .errors import StripeError, resource_missing
 from .schema import Field, Int, Str
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ def paginate(
         if found is None:
             param = "starting_after" if after is not None else "ending_before"
             cursor = after if after is not None else before
-            raise StripeError(f"No such {kind}: '{cursor}'", code="resource_missing", param=param)
+            raise resource_missing(kind, str(cursor), param=param, status=400)
         page, has_more = found
         return {"object": "list", "data": [render(item) for item in page], "has_more": has_more, "url": url}
     if after is not None:
@@ -66,4 +66,4 @@ def _index_of(items: Sequence[T], object_id: str, key: Callable[[T], str], kind:
     for index, item in enumerate(items):
         if key(item) == object_id:
             return index
-    raise StripeError(f"No such {kind}: '{object_id}'", code="resource_missing", param=param)
+    raise resource_missing(kind, object_id, param=param, status=400)

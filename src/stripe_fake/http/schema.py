@@ -9,7 +9,6 @@ strings that are too long, and so on. v1 values arrive as strings; v2 (JSON) val
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import StripeError, parameter_missing, parameter_unknown
@@ -142,21 +141,6 @@ class Enum(Field):
         return value
 
 
-class Decimalish(Field):
-    """A decimal number given as a string or JSON number."""
-
-    def convert(self, value: Any, name: str) -> Decimal:
-        try:
-            if isinstance(value, bool):
-                raise InvalidOperation
-            result = Decimal(str(value))
-        except (InvalidOperation, ValueError):
-            raise _invalid(f"Invalid decimal: {_short(value)}", name, "parameter_invalid_decimal") from None
-        if not result.is_finite():
-            raise _invalid(f"Invalid decimal: {_short(value)}", name, "parameter_invalid_decimal")
-        return result
-
-
 class StrMap(Field):
     """An object of string values with free-form keys (e.g. a meter event ``payload``)."""
 
@@ -275,13 +259,6 @@ class Obj(Field):
         if not isinstance(value, dict):
             raise _invalid(f"Invalid object: {name} must be an object", name, "parameter_invalid_object")
         return _validate_fields(self.fields, value, name)
-
-
-class Any_(Field):
-    """Anything (used for free-form JSON on v2 endpoints)."""
-
-    def parse(self, value: Any, name: str) -> Any:
-        return value
 
 
 def _child(prefix: str, key: str) -> str:

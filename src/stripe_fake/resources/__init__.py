@@ -1,5 +1,5 @@
 """One package per Stripe resource: ``models.py`` (state and rules), ``responses.py`` (HTTP in and
-out) and ``urls.py`` (routes). Add a resource by listing its ``urls`` module here."""
+out) and ``urls.py`` (routes). Add a resource by listing its package name in ``RESOURCE_PACKAGES``."""
 
 from __future__ import annotations
 

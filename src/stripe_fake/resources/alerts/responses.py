@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...context import RequestContext
-from ...http.errors import StripeError, resource_missing
+from ...http.errors import StripeError, parameter_missing, resource_missing
 from ...http.expand import register_expandable
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import Arr, Enum, Int, Obj, Str, validate
@@ -39,9 +39,7 @@ def create_alert(ctx: RequestContext) -> dict[str, Any]:
     params = validate(CREATE, ctx.params)
     config = params.get("usage_threshold")
     if config is None:
-        raise StripeError(
-            "Missing required param: usage_threshold.", code="parameter_missing", param="usage_threshold"
-        )
+        raise parameter_missing("usage_threshold")
     filters = config.get("filters") or []
     if len(filters) > 1:
         raise StripeError(

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ...ids import _random, new_id
+from ...ids import new_id, random_hex
 from ..common import ObjectTable
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class Customer:
 
 
 def new_invoice_prefix() -> str:
-    return "".join(_random.choices("0123456789ABCDEF", k=8))
+    return random_hex(8)
 
 
 class CustomerStore:

@@ -67,7 +67,7 @@ _WRITABLE: dict[str, Field] = {
     "preferred_locales": Arr(Str(), unsettable=True),
     "shipping": Obj(
         {
-            "address": _ADDRESS.__class__(_ADDRESS.fields, required=True),
+            "address": Obj(_ADDRESS.fields, required=True),
             "name": Str(required=True),
             "phone": Str(),
         },
@@ -112,19 +112,19 @@ def create_customer(ctx: RequestContext) -> dict[str, Any]:
     return rendered
 
 
-def _live_customer(ctx: RequestContext) -> Customer:
-    customer = ctx.store(CustomerStore).table.require(ctx.path["id"])
-    return customer
+def _customer(ctx: RequestContext) -> Customer:
+    """The customer of the path, deleted or not (retrieve shows a deleted one; writes refuse it)."""
+    return ctx.store(CustomerStore).table.require(ctx.path["id"])
 
 
 def retrieve_customer(ctx: RequestContext) -> dict[str, Any]:
     validate({}, ctx.params)
-    return _live_customer(ctx).render()
+    return _customer(ctx).render()
 
 
 def update_customer(ctx: RequestContext) -> dict[str, Any]:
     params = validate(UPDATE, ctx.params)
-    customer = _live_customer(ctx)
+    customer = _customer(ctx)
     if customer.deleted:
         raise resource_missing("customer", customer.id)
     metadata = (
@@ -143,7 +143,7 @@ def update_customer(ctx: RequestContext) -> dict[str, Any]:
 
 def delete_customer(ctx: RequestContext) -> dict[str, Any]:
     validate({}, ctx.params, expand=False)
-    customer = _live_customer(ctx)
+    customer = _customer(ctx)
     if customer.deleted:
         raise resource_missing("customer", customer.id)
     last_state = customer.render()

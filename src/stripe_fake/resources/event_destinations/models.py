@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ...http.errors import StripeError
+from ...http.errors import StripeError, v2_error
 from ...ids import new_id
 from ..common import ObjectTable
 from ..v2_events.timefmt import rfc3339
@@ -17,12 +17,7 @@ if TYPE_CHECKING:
 
 def not_found(object_id: str) -> StripeError:
     """The v2 ``not_found`` error for an unknown event destination id."""
-    return StripeError(
-        f"Unrecognized event destination: {object_id}",
-        status=404,
-        type="invalid_request_error",
-        code="not_found",
-    )
+    return v2_error("not_found", f"Unrecognized event destination: {object_id}", status=404)
 
 
 @dataclass

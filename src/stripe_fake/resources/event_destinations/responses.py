@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Any
 
@@ -11,7 +10,7 @@ from ...context import RequestContext
 from ...http.errors import StripeError
 from ...http.schema import Arr, Enum, Field, Int, Metadata, Obj, Str
 from ..common import apply_metadata
-from ..v2_events.helpers import Text, invalid_fields, v2_validate
+from ..v2_events.helpers import Text, invalid_fields, invalid_page, page_token, page_token_text, v2_validate
 from ..v2_events.models import emit_thin_event
 from ..webhook_endpoints.event_types import KNOWN_EVENT_TYPES
 from ..webhook_endpoints.responses import check_url
@@ -192,18 +191,17 @@ def ping_destination(ctx: RequestContext) -> dict[str, Any]:
 
 
 def _page_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"ed:{offset}".encode()).decode().rstrip("=")
+    return page_token(f"ed:{offset}")
 
 
 def _page_offset(token: str) -> int:
+    prefix, _, number = page_token_text(token).partition(":")
     try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        prefix, number = text.split(":", 1)
         if prefix != "ed" or not number.isdigit():
             raise ValueError(token)
         return int(number)
     except ValueError:
-        raise invalid_fields(f"Invalid page: '{token[:60]}' is not a page token of this list.") from None
+        raise invalid_page(token) from None
 
 
 def list_destinations(ctx: RequestContext) -> dict[str, Any]:

@@ -24,8 +24,18 @@ class UsageRecord:
     ``seq`` (arrival order, to break timestamp ties of the ``last`` formula) is 0 for other meters.
     """
 
-    __slots__ = ("cancelled", "counted", "created", "customer", "event_name", "identifier", "meter_id", "seq",
-                 "timestamp", "value")
+    __slots__ = (
+        "cancelled",
+        "counted",
+        "created",
+        "customer",
+        "event_name",
+        "identifier",
+        "meter_id",
+        "seq",
+        "timestamp",
+        "value",
+    )
 
     def __init__(
         self,
@@ -70,11 +80,6 @@ class Agg:
         self.last_ts: int | None = None  # None: empty
         self.last_seq = 0
         self.last_value: Number = 0
-
-    @property
-    def last_order(self) -> tuple[int, int] | None:
-        """(timestamp, seq) of the latest event, ``None`` when empty."""
-        return None if self.last_ts is None else (self.last_ts, self.last_seq)
 
     def _is_later(self, ts: int, seq: int) -> bool:
         last = self.last_ts

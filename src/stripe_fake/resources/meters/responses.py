@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from ...context import RequestContext
 from ...http.errors import StripeError, resource_missing
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import Enum, Int, Obj, Str, validate
-from ...ids import _ALPHABET
+from ...ids import stable_id
 from ..customers.models import CustomerStore
 from ..events.models import emit_from_request
 from ..meter_events.models import MeterEventStore
@@ -128,14 +127,7 @@ def _check_alignment(params: dict[str, Any]) -> None:
 
 def summary_id(meter_id: str, customer: str, start: int, end: int) -> str:
     """A stable id for the summary of one window (so cursors work across requests)."""
-    digest = int.from_bytes(
-        hashlib.blake2b(f"{meter_id}|{customer}|{start}|{end}".encode(), digest_size=16).digest(), "big"
-    )
-    chars = []
-    for _ in range(24):
-        digest, index = divmod(digest, len(_ALPHABET))
-        chars.append(_ALPHABET[index])
-    return "mtrusg_" + "".join(chars)
+    return stable_id("mtrusg", f"{meter_id}|{customer}|{start}|{end}")
 
 
 def list_event_summaries(ctx: RequestContext) -> dict[str, Any]:

@@ -1,7 +1,10 @@
-"""Helpers shared by the v2 endpoints: validation errors as v2 ``invalid_fields``, RFC 3339 fields."""
+"""Helpers shared by the v2 endpoints: validation errors as v2 ``invalid_fields``, RFC 3339 fields,
+list ``page`` tokens."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -57,6 +60,24 @@ def _v2_message(err: StripeError) -> str:
         article = "an" if kind[:1] in "aeiou" else "a"
         return f"Invalid {name}: expected {article} {kind}, got {got}."
     return f"Invalid {name}: {message}"
+
+
+def page_token(text: str) -> str:
+    """An opaque v2 list ``page`` token carrying ``text`` (unpadded URL-safe base64)."""
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def page_token_text(token: str) -> str:
+    """The text of a :func:`page_token`, or ``invalid_fields`` if ``token`` is not one."""
+    try:
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise invalid_page(token) from None
+
+
+def invalid_page(token: str) -> StripeError:
+    """The ``invalid_fields`` error for a ``page`` token this list did not hand out."""
+    return invalid_fields(f"Invalid page: '{token[:60]}' is not a page token of this list.")
 
 
 def invalid_fields(message: str) -> StripeError:

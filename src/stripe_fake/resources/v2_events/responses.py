@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 from urllib.parse import quote
 
 from ...context import RequestContext
 from ...http.errors import v2_error
 from ...http.schema import Arr, Int, Obj, Str
-from .helpers import invalid_fields, v2_instant, v2_validate
+from .helpers import invalid_fields, invalid_page, page_token, page_token_text, v2_instant, v2_validate
 from .models import RETENTION, ThinEventStore
 
 LIST = {
@@ -38,17 +36,13 @@ def retrieve_event(ctx: RequestContext) -> dict[str, Any]:
 
 
 def _encode_page(direction: str, event_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{direction}:{event_id}".encode()).decode().rstrip("=")
+    return page_token(f"{direction}:{event_id}")
 
 
 def _decode_page(token: str) -> tuple[str, str]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raw = ""
-    direction, _, event_id = raw.partition(":")
+    direction, _, event_id = page_token_text(token).partition(":")
     if direction not in ("a", "b") or not event_id:
-        raise invalid_fields(f"Invalid page: '{token[:60]}' is not a page token of this list.")
+        raise invalid_page(token)
     return direction, event_id
 
 
