@@ -244,7 +244,7 @@ class Backend:
                 raise unrecognized_url(request.method, request.path)
             route, path_params = found
             api_key = self._authenticate(request, route)
-            params = self._decode(request, api_mode)
+            params = self._decode(request, api_mode, route.checks_depth)
             headers = request.headers  # names are lower-cased
             ctx = RequestContext(
                 backend=self,
@@ -339,7 +339,9 @@ class Backend:
         return key
 
     @staticmethod
-    def _decode(request: FakeRequest, api_mode: str) -> dict[str, Any]:
+    def _decode(request: FakeRequest, api_mode: str, handler_checks_depth: bool = False) -> dict[str, Any]:
+        """The request's parameters; a v2 JSON body nesting deeper than ``MAX_DEPTH`` is refused here
+        unless ``handler_checks_depth`` (the route's handler checks it, see ``Route.checks_depth``)."""
         if request.method in ("GET", "DELETE") or (api_mode == "v1" and not request.body):
             return decode_form(request.query, exploded=api_mode == "v2")
         if api_mode == "v1":
@@ -357,12 +359,8 @@ class Backend:
             raise StripeError("The request body must be a JSON object.", code="invalid_json")
         # Depth <= 1 + the count of "{" and "[" bytes (strings can only add to it): most bodies need
         # no walk; others are walked, stopping at the first branch deeper than MAX_DEPTH.
-        if (
-            request.body.count(b"{") + request.body.count(b"[") >= MAX_DEPTH
-            and _deeper_than(decoded, MAX_DEPTH)
-        ):
-            message = f"Invalid JSON body: nesting deeper than {MAX_DEPTH} levels."
-            raise StripeError(message, code="invalid_json")
+        if not handler_checks_depth and request.body.count(b"{") + request.body.count(b"[") >= MAX_DEPTH:
+            check_depth(decoded)
         return decoded
 
     def _log(
@@ -394,6 +392,13 @@ class Backend:
             self.requests.append(record)
         if unrecognized:
             self.unimplemented.append(record)
+
+
+def check_depth(decoded: dict[str, Any]) -> None:
+    """Refuse a decoded v2 JSON body nesting deeper than ``MAX_DEPTH`` levels (``invalid_json``)."""
+    if _deeper_than(decoded, MAX_DEPTH):
+        message = f"Invalid JSON body: nesting deeper than {MAX_DEPTH} levels."
+        raise StripeError(message, code="invalid_json")
 
 
 def _deeper_than(node: Any, limit: int) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...http.errors import StripeError
 from ...ids import new_uuid
-from ..customers.models import CustomerStore
+from ..customers.models import Customer, CustomerStore
 from ..meters.models import Meter, MeterStore
 from .usage import DAY, HOUR, CustomerUsage, UsageRecord, parse_value
 
@@ -150,6 +150,8 @@ class MeterEventStore:
         customers = batch.customers = self.account.store(CustomerStore)
         inline = self.account.backend.config.processing_delay <= 0
         usages: dict[tuple[str, str], CustomerUsage] = {}
+        # Customer objects, not answers: a customer deleted meanwhile is still seen (``deleted``).
+        known: dict[str | None, Customer | None] = {}
         by_identifier = self.by_identifier
         listeners = self.listeners
         account = self.account
@@ -162,6 +164,12 @@ class MeterEventStore:
                 meter = meters[event_name] = by_event_name.get(event_name)
             customer = payload.get(meter.customer_key) if meter is not None else None
             raw = payload.get(meter.value_key) if customer and meter is not None else None
+            found = None
+            if raw is not None:  # so customer is a non-empty string
+                if customer in known:
+                    found = known[customer]
+                else:
+                    found = known[customer] = customers.table.get(customer)  # type: ignore[arg-type]
             if (
                 not inline
                 or raw is None
@@ -170,7 +178,8 @@ class MeterEventStore:
                 or meter.event_time_window is not None
                 or not raw.isdigit()
                 or not raw.isascii()
-                or not customers.exists(customer)  # type: ignore[arg-type]
+                or found is None
+                or found.deleted
             ):
                 self.ingest(
                     event_name=event_name,

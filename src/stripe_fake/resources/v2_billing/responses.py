@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...backend import check_depth
 from ...context import RequestContext
 from ...http.errors import StripeError, v2_error
 from ...http.schema import Arr, Enum, Obj, Str
@@ -129,6 +130,11 @@ def create_stream_events(ctx: RequestContext) -> dict[str, Any]:
     Authenticated by a session token. Only the request's shape is checked synchronously; every
     per-event problem is reported later as a thin event, and duplicate identifiers are dropped.
     """
+    # The route skips the generic nesting-depth check (``checks_depth``): a body _plain_events
+    # accepts nests 5 levels at most; any other body gets the generic check, first, as it would have.
+    events, simple = _plain_events(ctx.params)
+    if events is None:
+        check_depth(ctx.params)
     token = ctx.api_key
     found = find_session(ctx.backend, token)
     if found is None:
@@ -151,7 +157,6 @@ def create_stream_events(ctx: RequestContext) -> dict[str, Any]:
         )
     now = ctx.now
     store = account.store(MeterEventStore)
-    events, simple = _plain_events(ctx.params)
     if events is not None and simple:
         # Only event_name and payload: every timestamp is now and every identifier is generated.
         generated = new_uuids(len(events))

@@ -23,5 +23,6 @@ ROUTES = [
         "v2.billing.meter_event_stream.create",
         auth="session",
         host="meter_events",
+        checks_depth=True,
     ),
 ]
