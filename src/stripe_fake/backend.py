@@ -69,9 +69,8 @@ class RecordedRequest:
         """The decoded request parameters (``{}`` if they could not be decoded)."""
         if self._params is _UNDECODED:
             raw = FakeRequest(self.method, self.host, self.path, self.query, self.headers, self.request_body)
-            mode = "v2" if self.path.startswith("/v2/") else "v1"
             try:
-                self._params = Backend._decode(raw, mode)
+                self._params = Backend.decode_params(raw)
             except StripeError:
                 self._params = {}
         return self._params  # type: ignore[no-any-return]
@@ -337,6 +336,11 @@ class Backend:
                 type="invalid_request_error",
             )
         return key
+
+    @staticmethod
+    def decode_params(request: FakeRequest) -> dict[str, Any]:
+        """The parameters of ``request`` as a handler sees them (raises :class:`StripeError`)."""
+        return Backend._decode(request, "v2" if request.path.startswith("/v2/") else "v1")
 
     @staticmethod
     def _decode(request: FakeRequest, api_mode: str, handler_checks_depth: bool = False) -> dict[str, Any]:

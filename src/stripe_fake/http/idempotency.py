@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import StripeError
-from .messages import FakeResponse
+from .messages import FakeRequest, FakeResponse
 
 if TYPE_CHECKING:
     from ..context import RequestContext
@@ -34,17 +34,17 @@ Execute = Callable[["RequestContext"], FakeResponse]
 
 @dataclass(slots=True)
 class SavedResult:
-    """The first response given for one key, and what it answered.
+    """The first response given for one key, and the raw request it answered.
 
-    While the request log is on, the parameters are kept as decoded (the log holds the same dict) and
-    their digest is only computed when the key is used again, so a first use costs no canonical JSON
-    dump and hash. Without the log, the digest is computed at once and ``params`` is ``None`` (a saved
-    result must not keep a large body alive for 24 hours).
+    The request is kept as sent (query string and body bytes: nothing the garbage collector has to
+    track, and nothing a handler could have changed); its digest is only computed when the key is
+    used again, so a first use costs no canonical JSON dump and hash.
     """
 
     method: str
     path: str
-    params: dict[str, Any] | None
+    query: str
+    body: bytes
     created: int
     request_id: str
     response: FakeResponse
@@ -54,7 +54,14 @@ class SavedResult:
     def fingerprint(self) -> str:
         """A digest of method, path and decoded parameters (see :func:`fingerprint`)."""
         if self._fingerprint is None:
-            self._fingerprint = _digest(self.method, self.path, self.params or {})
+            from ..backend import Backend
+
+            raw = FakeRequest(self.method, "", self.path, self.query, {}, self.body)
+            try:
+                params = Backend.decode_params(raw)
+            except StripeError:
+                params = {}
+            self._fingerprint = _digest(self.method, self.path, params)
         return self._fingerprint
 
 
@@ -188,12 +195,9 @@ def run(
                 raise
             response = render_error(err)
         request = ctx.request
-        if ctx.backend.config.record_requests:
-            saved = SavedResult(request.method, request.path, ctx.params, ctx.now, ctx.request_id, response)
-        else:
-            saved = SavedResult(
-                request.method, request.path, None, ctx.now, ctx.request_id, response, fingerprint(ctx)
-            )
+        saved = SavedResult(
+            request.method, request.path, request.query, request.body, ctx.now, ctx.request_id, response
+        )
         store.save(scope, saved)
         return response
     finally:
