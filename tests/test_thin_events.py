@@ -327,3 +327,21 @@ def test_reports_wait_for_the_processing_delay(
     frozen.shift(120)
     (event,) = client.v2.core.events.list({}).data
     assert event.created == "2024-06-01T12:02:00.000Z"
+
+
+@pytest.mark.skipif(
+    not hasattr(V1BillingMeterErrorReportTriggeredEvent, "fetch_related_object"),
+    reason="this stripe SDK's typed thin events have no fetch_related_object",
+)
+def test_fetched_platform_event_has_null_context_and_fetches_its_meter(
+    stripe_fake: StripeFake, client: stripe.StripeClient, meter: stripe.billing.Meter
+) -> None:
+    bad_event("e1")
+    event_id = stripe_fake.backend.thin_events[-1]["id"]
+    raw = client.raw_request("get", f"/v2/core/events/{event_id}")
+    assert json.loads(raw.body)["context"] is None  # nullable in Stripe's API reference: sent as null
+
+    event = client.v2.core.events.retrieve(event_id)
+    related = event.fetch_related_object()  # the SDK reads event.context (AttributeError if absent)
+    assert isinstance(related, stripe.billing.Meter)
+    assert related.id == meter.id

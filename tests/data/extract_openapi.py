@@ -28,6 +28,9 @@ V2_ROOTS = [
     # the stream endpoint is not in the v2 spec file, its error schema is
     "v2.error.billing_meter_event_session_expired",
 ]  # fmt: skip
+# Fields the v2 spec file (2025-12) types as plain optional strings but Stripe's newer API reference
+# (docs.stripe.com/api/v2/core/events/object) lists as nullable: the fake sends them with null.
+NEWER_NULLABLE = {"v2.core.event": ["context"]}
 KEEP = {"type", "properties", "required", "items", "anyOf", "oneOf", "allOf", "enum", "additionalProperties"}
 MAX_DEPTH = 2
 
@@ -99,6 +102,9 @@ def main(source: Path) -> None:
         json.dumps({"$defs": extract(v1, [*V1_TYPES, "error"])}, sort_keys=True)
     )
     v2_spec = json.loads((source / "spec3.v2.sdk.json").read_text())
+    for name, fields in NEWER_NULLABLE.items():
+        for field in fields:
+            v2_spec["components"]["schemas"][name]["properties"][field]["nullable"] = True
     roots = V2_ROOTS + v2_error_schemas(v2_spec)
     responses = v2_responses(v2_spec)
     v2 = extract({**v2_spec["components"]["schemas"], **responses}, roots + sorted(responses))

@@ -63,8 +63,9 @@ def emit_thin_event(
         "created": rfc3339(now),
         "livemode": account.livemode,
     }
-    if account.id is not None:
-        event["context"] = account.id
+    # Always present, null for the platform account: Stripe's API reference lists `context` as a
+    # nullable string, and the SDK's typed events read it (`event.fetch_related_object()`).
+    event["context"] = account.id
     if request_id is not None:
         event["reason"] = {
             "type": "request",
