@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from . import __version__
+from .config import FakeConfig
 from .persistence import StateError
 from .server import CONTROL_HELP, Forwarder, StripeFakeServer
 
@@ -81,9 +82,36 @@ def build_parser() -> argparse.ArgumentParser:
         "POST /_stripe_fake/state/save, so a manual session can be resumed; written atomically",
     )
     serve.add_argument(
+        "--processing-delay",
+        metavar="SECONDS",
+        type=_seconds,
+        default=0,
+        help="seconds a meter event waits before it counts in summaries and alerts, like Stripe's "
+        "eventual consistency; applied as the server clock passes (default: %(default)s, at once)",
+    )
+    serve.add_argument(
+        "--error-report-window",
+        metavar="SECONDS",
+        type=_seconds,
+        default=0,
+        help="seconds of clock time batched into one asynchronous meter-event error report (thin "
+        "event) per meter (default: %(default)s, one report per failing request)",
+    )
+    serve.add_argument(
         "--quiet", "-q", action="store_true", help="do not log one line per request (errors are still logged)"
     )
     return parser
+
+
+def _seconds(text: str) -> int:
+    """A whole, non-negative number of seconds (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of seconds, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,7 +145,14 @@ def serve(args: argparse.Namespace) -> int:
             args.forward_to, args.webhook_secret, event_types, echo=_echo, thin_url=args.forward_thin_to
         )
     try:
-        server = StripeFakeServer(args.host, args.port, state_path=args.state, forwarder=forwarder)
+        config = FakeConfig(
+            record_requests=False,
+            processing_delay=args.processing_delay,
+            error_report_window=args.error_report_window,
+        )
+        server = StripeFakeServer(
+            args.host, args.port, state_path=args.state, forwarder=forwarder, config=config
+        )
     except StateError as exc:
         print(f"stripe-fake: {exc}", file=sys.stderr)
         return 1

@@ -29,6 +29,7 @@ from .config import FakeConfig
 from .delivery import notification_of, sign
 from .http.messages import FakeRequest, FakeResponse
 from .persistence import StateError, load_state, save_state
+from .resources.meter_events.models import MeterEventStore, settle
 from .state import AccountState
 
 log = logging.getLogger("stripe_fake.server")
@@ -50,7 +51,9 @@ control endpoints (JSON in and out, no API key needed):
                                    ("endpoints")
   GET  /_stripe_fake/clock         {"now": <unix>, "frozen": false, "offset": <seconds>}
   POST /_stripe_fake/clock         {"advance": 86400} | {"set": <unix>} | {"freeze": true}
-                                   | {"unfreeze": true}; answers like GET
+                                   | {"unfreeze": true}; answers like GET. Usage delayed by
+                                   --processing-delay and batched error reports that the move
+                                   made due are applied (and forwarded) at once
   POST /_stripe_fake/state/save    write --state now (or {"path": "other.pickle"})"""
 
 
@@ -247,6 +250,16 @@ class StripeFakeServer:
         if self.state_path is not None:
             save_state(self.backend, self.state_path)
 
+    def settle(self) -> None:
+        """Apply what the clock made due (``--processing-delay`` usage, batched error reports).
+
+        API requests do it through the backend's hooks; the control endpoints call this, so moving the
+        clock applies (and forwards) due work at once. Resulting deliveries run after the lock is freed.
+        """
+        with self.backend.locked():
+            if any(MeterEventStore in account._stores for account in self.backend.accounts.values()):
+                settle(self.backend, self.backend.now())
+
     # -- control endpoints ---------------------------------------------------------------------------
 
     def control(self, method: str, path: str, query: str, body: bytes) -> FakeResponse:
@@ -258,6 +271,7 @@ class StripeFakeServer:
             if handler is None:
                 known = sorted({n for (_, n) in self._control_routes()})
                 return _control_error(404, f"No control endpoint {method} {path}. Known: {', '.join(known)}.")
+            self.settle()  # like an API request: what became due is applied before anything is read
             return handler(data, parse_qs(query))
         except ValueError as exc:
             return _control_error(400, str(exc))
@@ -319,6 +333,7 @@ class StripeFakeServer:
                 self.clock.advance(float(data["advance"]))
             if data.get("unfreeze"):
                 self.clock.unfreeze()
+        self.settle()  # what the move made due happens now, not at the next API request
         return FakeResponse.json(200, self._clock_body())
 
     def _save(self, data: dict[str, Any], query: dict[str, list[str]]) -> FakeResponse:

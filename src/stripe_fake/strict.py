@@ -2,13 +2,15 @@
 
 The fake answers every request through its own client, whichever client the app chose. Some app
 choices cannot work in production, though: ``HTTPXClient()`` without ``allow_sync_methods=True``
-raises ``RuntimeError`` on synchronous calls, and ``RequestsClient()`` / ``UrllibClient()`` passed
+raises ``RuntimeError`` on synchronous calls, ``AIOHTTPClient()`` (async only) raises ``TypeError``
+on them, and ``RequestsClient()`` / ``UrllibClient()`` passed
 without an async fallback raise ``NotImplementedError`` on ``*_async`` calls. With the option on
 (default) the fake raises the same exception at the same place, so the test sees the production bug.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import stripe
@@ -30,11 +32,32 @@ def sync_problem(client: Any) -> Problem | None:
             "Stripe: HTTPXClient was initialized with allow_sync_methods=False, "
             "so it cannot be used for synchronous requests."
         )
-    aiohttp_client = getattr(_http_client, "AIOHTTPClient", None)
-    if aiohttp_client is not None and isinstance(client, aiohttp_client):
-        return NotImplementedError, "AIOHTTPClient does not support synchronous requests."
+    if isinstance(client, stripe.HTTPClient):
+        # ``AIOHTTPClient.request`` takes no arguments: the SDK's call to it raises a TypeError before
+        # the method's own NotImplementedError could run.
+        refused = _call_refused(client, "request", ("POST", "https://api.stripe.com", {}, None))
+        if refused is not None:
+            return TypeError, refused
     if isinstance(client, stripe.HTTPClient) and type(client).request is stripe.HTTPClient.request:
         return NotImplementedError, "HTTPClient subclasses must implement `request`"
+    return None
+
+
+def _call_refused(client: Any, name: str, args: tuple[Any, ...]) -> str | None:
+    """Python's ``TypeError`` message if ``client.<name>(*args)`` cannot bind its arguments, else ``None``.
+
+    Only a plain function is called (its binding fails before its body runs, so nothing is sent).
+    """
+    function = getattr(type(client), name, None)
+    if not inspect.isfunction(function) or hasattr(function, "__wrapped__"):
+        return None
+    try:
+        inspect.signature(function).bind(client, *args)
+    except TypeError:
+        try:
+            getattr(client, name)(*args)
+        except TypeError as exc:
+            return str(exc)
     return None
 
 

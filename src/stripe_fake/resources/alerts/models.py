@@ -18,7 +18,7 @@ from ...ids import new_id
 from ..common import ObjectTable
 from ..events.models import emit_event
 from ..meter_events.models import MeterEventStore
-from ..meter_events.usage import CustomerUsage, Number, UsageRecord, as_json_number
+from ..meter_events.usage import CustomerUsage, Number, as_json_number
 
 if TYPE_CHECKING:
     from ...state import AccountState
@@ -193,7 +193,7 @@ class AlertStore:
     # -- triggering ---------------------------------------------------------------------------------
 
     def on_usage(
-        self, account: AccountState, meter: Meter, customer: str, usage: CustomerUsage, record: UsageRecord
+        self, account: AccountState, meter: Meter, customer: str, usage: CustomerUsage, record: int
     ) -> None:
         """A meter event for ``customer`` was counted: fire every active alert it newly satisfies."""
         general = self.ladders.get((meter.id, None))

@@ -25,10 +25,10 @@ def create_adjustment(ctx: RequestContext) -> dict[str, Any]:
     event_name = params["event_name"]
     identifier = params["cancel"]["identifier"]
     try:
-        record = find_cancellable(ctx.account, event_name, identifier, ctx.now)
+        index = find_cancellable(ctx.account, event_name, identifier, ctx.now)
     except CancelRejected as rejected:
         raise StripeError(rejected.message, code=rejected.code, param="cancel[identifier]") from None
-    cancel(ctx.account, record)
+    cancel(ctx.account, index)
     return {
         "object": "billing.meter_event_adjustment",
         "cancel": {"identifier": identifier},

@@ -11,7 +11,7 @@ from ...http.errors import StripeError
 from ...ids import new_uuid
 from ..customers.models import Customer, CustomerStore
 from ..meters.models import Meter, MeterStore
-from .usage import DAY, HOUR, CustomerUsage, UsageRecord, parse_value
+from .usage import CANCELLED, COUNTED, DAY, HOUR, CustomerUsage, Number, RecordTable, parse_value
 
 if TYPE_CHECKING:
     from ...backend import Backend
@@ -23,7 +23,8 @@ IDENTIFIER_WINDOW = 24 * 3600
 PAST_WINDOW = 35 * 86400
 FUTURE_WINDOW = 5 * 60
 
-UsageListener = Callable[["AccountState", Meter, str, CustomerUsage, UsageRecord], None]
+#: called after each counted event: (account, meter, customer, usage, index of the event in ``records``)
+UsageListener = Callable[["AccountState", Meter, str, CustomerUsage, int], None]
 
 
 @dataclass
@@ -55,13 +56,14 @@ class MeterEventStore:
 
     def __init__(self, account: AccountState) -> None:
         self.account = account
-        self.by_identifier: dict[str, UsageRecord] = {}
+        self.records = RecordTable()
+        self.by_identifier: dict[str, int] = {}  # -> index in records
         self.usage: dict[tuple[str, str], CustomerUsage] = {}
         self.async_errors: list[AsyncError] = []
         self.listeners: list[UsageListener] = []
         self._seq = 0
-        # processing_delay: accepted events waiting to count, as (due time, seq, record), a heap
-        self._due: list[tuple[int, int, UsageRecord]] = []
+        # processing_delay: accepted events waiting to count, as (due time, index), a heap
+        self._due: list[tuple[int, int]] = []
         install_settle_hooks(account.backend)
 
     # -- validation shared by v1 and v2 --------------------------------------------------------------
@@ -83,7 +85,7 @@ class MeterEventStore:
 
     def identifier_taken(self, identifier: str, now: int) -> bool:
         found = self.by_identifier.get(identifier)
-        return found is not None and found.created > now - IDENTIFIER_WINDOW
+        return found is not None and self.records.created[found] > now - IDENTIFIER_WINDOW
 
     def check_identifier(self, identifier: str, now: int) -> None:
         if self.identifier_taken(identifier, now):
@@ -104,8 +106,8 @@ class MeterEventStore:
         timestamp: int,
         now: int,
         batch: IngestBatch | None = None,
-    ) -> UsageRecord:
-        """Accept a validated meter event; count it, or record why it cannot be counted."""
+    ) -> str:
+        """Accept a validated meter event; count it, or record why it cannot be counted. Its identifier."""
         identifier = identifier or new_uuid()
         self._seq += 1
         if batch is None:
@@ -118,20 +120,20 @@ class MeterEventStore:
         # (a shared small int instead of one more int object per event).
         seq = self._seq if meter is not None and meter.formula == "last" else 0
         meter_id = meter.id if meter else None
-        record = UsageRecord(identifier, event_name, meter_id, None, 0, timestamp, now, seq)
-        self.by_identifier[identifier] = record
-        problem = self._problem(meter, payload, record, batch)
+        customer, value, problem = self._check(meter, event_name, payload, batch)
+        index = self.records.append(event_name, meter_id, customer, value, timestamp, now, seq)
+        self.by_identifier[identifier] = index
         if problem is not None:
             code, message = problem
-            self.async_errors.append(AsyncError(code, message, identifier, event_name, record.meter_id, now))
-            return record
-        assert meter is not None and record.customer is not None
+            self.async_errors.append(AsyncError(code, message, identifier, event_name, meter_id, now))
+            return identifier
+        assert meter is not None
         delay = self.account.backend.config.processing_delay
         if delay > 0:
-            heapq.heappush(self._due, (now + delay, self._seq, record))
+            heapq.heappush(self._due, (now + delay, index))  # indexes grow in arrival order
         else:
-            self.count(meter, record)
-        return record
+            self.count(meter, index)
+        return identifier
 
     def ingest_many(
         self, events: Iterable[tuple[str, dict[str, str], str, int, tuple[str, str] | None]], now: int
@@ -153,6 +155,13 @@ class MeterEventStore:
         # Customer objects, not answers: a customer deleted meanwhile is still seen (``deleted``).
         known: dict[str | None, Customer | None] = {}
         by_identifier = self.by_identifier
+        # the columns of self.records, appended to inline (see RecordTable.append)
+        records = self.records
+        flags = records.flags
+        add_event_name, add_meter_id = records.event_name.append, records.meter_id.append
+        add_customer, add_value = records.customer.append, records.value.append
+        add_timestamp, add_created = records.timestamp.append, records.created.append
+        add_seq = records.seq.append
         listeners = self.listeners
         account = self.account
         for event_name, payload, identifier, timestamp, problem in events:
@@ -193,18 +202,27 @@ class MeterEventStore:
             assert customer is not None
             self._seq += 1
             seq = self._seq if meter.formula == "last" else 0
-            record = UsageRecord(identifier, event_name, meter.id, customer, int(raw), timestamp, now, seq)
-            by_identifier[identifier] = record
+            value = int(raw)
+            index = len(flags)
+            add_event_name(event_name)
+            add_meter_id(meter.id)
+            add_customer(customer)
+            add_value(value)
+            add_timestamp(timestamp)
+            add_created(now)
+            add_seq(seq)
+            flags.append(COUNTED)
+            by_identifier[identifier] = index
             key = (meter.id, customer)
             usage = usages.get(key)
             if usage is None:
                 usage = usages[key] = self.usage_for(meter.id, customer)
-            usage.add(record)
+            usage.add(index, value, timestamp, seq)
             if len(listeners) == 1:
-                listeners[0](account, meter, customer, usage, record)
+                listeners[0](account, meter, customer, usage, index)
             elif listeners:
                 for listener in list(listeners):
-                    listener(account, meter, customer, usage, record)
+                    listener(account, meter, customer, usage, index)
 
     def record_async_error(self, code: str, message: str, identifier: str, event_name: str, now: int) -> None:
         """Note an event rejected during (asynchronous) processing without storing it (stream timestamps)."""
@@ -218,48 +236,50 @@ class MeterEventStore:
         """Count the held-back events whose processing delay has passed (cancelled ones are dropped)."""
         due = self._due
         meters = self.account.store(MeterStore).table
+        records = self.records
         while due and due[0][0] <= now:
-            record = heapq.heappop(due)[2]
-            meter = meters.get(record.meter_id) if record.meter_id else None
-            if meter is not None and not record.cancelled:
-                self.count(meter, record)
+            index = heapq.heappop(due)[1]
+            meter_id = records.meter_id[index]
+            meter = meters.get(meter_id) if meter_id else None
+            if meter is not None and not records.flags[index] & CANCELLED:
+                self.count(meter, index)
 
-    def _problem(
+    def _check(
         self,
         meter: Meter | None,
+        event_name: str,
         payload: dict[str, str],
-        record: UsageRecord,
         batch: IngestBatch | None = None,
-    ) -> tuple[str, str] | None:
+    ) -> tuple[str | None, Number, tuple[str, str] | None]:
+        """The event's customer (once known to exist) and value, and the (code, message) of the problem
+        that keeps it from counting (``None``: it counts)."""
         if meter is None:
-            return "no_meter", f"No meter was found matching event_name {record.event_name}."
+            return None, 0, ("no_meter", f"No meter was found matching event_name {event_name}.")
         if not meter.active:
-            return "archived_meter", "The meter must be Active to submit events."
+            return None, 0, ("archived_meter", "The meter must be Active to submit events.")
         customer = payload.get(meter.customer_key)
         if not customer:
             message = f"Customer mapping key {meter.customer_key} not found in payload."
-            return "meter_event_no_customer_defined", message
+            return None, 0, ("meter_event_no_customer_defined", message)
         if batch is None:
             customers = self.account.store(CustomerStore)
         else:
             customers = batch.customers or self.account.store(CustomerStore)
             batch.customers = customers
         if not customers.exists(customer):
-            return "meter_event_customer_not_found", f"Customer {customer} not found."
-        record.customer = customer
+            return None, 0, ("meter_event_customer_not_found", f"Customer {customer} not found.")
         raw = payload.get(meter.value_key)
         if raw is None:
             if meter.formula == "count":
-                record.value = 1
-                return None
-            return "meter_event_value_not_found", f"Value key {meter.value_key} not found in payload."
+                return customer, 1, None
+            message = f"Value key {meter.value_key} not found in payload."
+            return customer, 0, ("meter_event_value_not_found", message)
         # plain digits (the common case) are what parse_value would return, without the call
         value = int(raw) if raw.isdigit() and raw.isascii() else parse_value(raw)
         if value is None:
             message = f"Value {raw[:100]} for key {meter.value_key} is not a valid number."
-            return "meter_event_invalid_value", message
-        record.value = value
-        return None
+            return customer, 0, ("meter_event_invalid_value", message)
+        return customer, value, None
 
     def usage_for(self, meter_id: str, customer: str) -> CustomerUsage:
         key = (meter_id, customer)
@@ -267,46 +287,53 @@ class MeterEventStore:
         if found is None:
             meter = self.account.store(MeterStore).table.get(meter_id)
             # only a "last" meter needs the records of each minute (to recompute the latest value)
-            found = self.usage[key] = CustomerUsage(track_last=meter is None or meter.formula == "last")
+            track_last = meter is None or meter.formula == "last"
+            found = self.usage[key] = CustomerUsage(self.records, track_last=track_last)
         return found
 
-    def count(self, meter: Meter, record: UsageRecord) -> None:
-        """Add ``record`` to the aggregates (pre-aggregated meters keep the latest per window)."""
-        assert record.customer is not None
-        usage = self.usage_for(meter.id, record.customer)
+    def count(self, meter: Meter, index: int) -> None:
+        """Add stored event ``index`` to the aggregates (pre-aggregated meters keep the latest per window)."""
+        records = self.records
+        customer = records.customer[index]
+        assert customer is not None
+        usage = self.usage_for(meter.id, customer)
         if meter.event_time_window is not None:
             size = HOUR if meter.event_time_window == "hour" else DAY
-            window = record.timestamp - record.timestamp % size
-            stack = usage.windows.setdefault(window, [])
-            if stack and stack[-1].counted:
+            ts = records.timestamp[index]
+            stack = usage.windows.setdefault(ts - ts % size, [])
+            if stack and records.flags[stack[-1]] & COUNTED:
                 usage.remove(stack[-1])
-            stack.append(record)
-        usage.add(record)
+            stack.append(index)
+        usage.add_stored(index)
         if self.listeners:
             for listener in list(self.listeners):
-                listener(self.account, meter, record.customer, usage, record)
+                listener(self.account, meter, customer, usage, index)
 
-    def uncount(self, meter: Meter, record: UsageRecord) -> None:
-        """Take a cancelled ``record`` out of the aggregates (restoring the previous one of its window)."""
-        if record.customer is None:
+    def uncount(self, meter: Meter, index: int) -> None:
+        """Take cancelled event ``index`` out of the aggregates (restoring the previous one of its window)."""
+        records = self.records
+        customer = records.customer[index]
+        if customer is None:
             return
-        usage = self.usage_for(meter.id, record.customer)
+        usage = self.usage_for(meter.id, customer)
+        counted = records.flags[index] & COUNTED
         if meter.event_time_window is not None:
             size = HOUR if meter.event_time_window == "hour" else DAY
-            stack = usage.windows.get(record.timestamp - record.timestamp % size, [])
-            was_top = bool(stack) and stack[-1] is record
-            if record in stack:
-                stack.remove(record)
-            if record.counted:
-                usage.remove(record)
+            ts = records.timestamp[index]
+            stack = usage.windows.get(ts - ts % size, [])
+            was_top = bool(stack) and stack[-1] == index
+            if index in stack:
+                stack.remove(index)
+            if counted:
+                usage.remove(index)
             if was_top:
                 for previous in reversed(stack):
-                    if not previous.cancelled:
-                        usage.add(previous)
+                    if not records.flags[previous] & CANCELLED:
+                        usage.add_stored(previous)
                         break
             return
-        if record.counted:
-            usage.remove(record)
+        if counted:
+            usage.remove(index)
 
 
 def settle(backend: Backend, now: int) -> None:

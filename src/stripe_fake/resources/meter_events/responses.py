@@ -55,7 +55,7 @@ def create_meter_event(ctx: RequestContext) -> dict[str, Any]:
     identifier = params.get("identifier")
     if identifier is not None:
         store.check_identifier(identifier, ctx.now)
-    record = store.ingest(
+    identifier = store.ingest(
         event_name=params["event_name"],
         payload=params["payload"],
         identifier=identifier,
@@ -63,5 +63,5 @@ def create_meter_event(ctx: RequestContext) -> dict[str, Any]:
         now=ctx.now,
     )
     return render_meter_event(
-        params["event_name"], record.identifier, params["payload"], timestamp, ctx.now, ctx.account.livemode
+        params["event_name"], identifier, params["payload"], timestamp, ctx.now, ctx.account.livemode
     )

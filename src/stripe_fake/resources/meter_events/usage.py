@@ -18,28 +18,34 @@ DAY = 86400
 LEVELS = (DAY, HOUR, MINUTE)
 
 
-class UsageRecord:
-    """One accepted meter event, as the aggregates need it (kept small: slots, no payload).
+#: ``RecordTable.flags`` bits
+COUNTED = 1  # currently contributing to the aggregates
+CANCELLED = 2
 
-    ``seq`` (arrival order, to break timestamp ties of the ``last`` formula) is 0 for other meters.
+
+class RecordTable:
+    """Every accepted meter event, column-wise: event ``i`` is entry ``i`` of each column.
+
+    A stored event is no object of its own: the columns hold shared strings and ints, so events kept
+    for the fake's lifetime add nothing the garbage collector tracks (one object per event would be
+    traversed by every full collection, and 100 per stream request trigger collections). ``seq``
+    (arrival order, to break timestamp ties of the ``last`` formula) is 0 for other meters.
     """
 
-    __slots__ = (
-        "cancelled",
-        "counted",
-        "created",
-        "customer",
-        "event_name",
-        "identifier",
-        "meter_id",
-        "seq",
-        "timestamp",
-        "value",
-    )
+    __slots__ = ("created", "customer", "event_name", "flags", "meter_id", "seq", "timestamp", "value")
 
-    def __init__(
+    def __init__(self) -> None:
+        self.event_name: list[str] = []
+        self.meter_id: list[str | None] = []
+        self.customer: list[str | None] = []
+        self.value: list[Number] = []
+        self.timestamp: list[int] = []
+        self.created: list[int] = []
+        self.seq: list[int] = []
+        self.flags = bytearray()  # COUNTED | CANCELLED
+
+    def append(
         self,
-        identifier: str,
         event_name: str,
         meter_id: str | None,
         customer: str | None,
@@ -47,22 +53,25 @@ class UsageRecord:
         timestamp: int,
         created: int,
         seq: int,
-    ) -> None:
-        self.identifier = identifier
-        self.event_name = event_name
-        self.meter_id = meter_id
-        self.customer = customer
-        self.value = value
-        self.timestamp = timestamp
-        self.created = created
-        self.seq = seq
-        self.cancelled = False
-        self.counted = False  # currently contributing to the aggregates
+        flags: int = 0,
+    ) -> int:
+        """Store one event; its index."""
+        index = len(self.flags)
+        self.event_name.append(event_name)
+        self.meter_id.append(meter_id)
+        self.customer.append(customer)
+        self.value.append(value)
+        self.timestamp.append(timestamp)
+        self.created.append(created)
+        self.seq.append(seq)
+        self.flags.append(flags)
+        return index
 
-    @property
-    def order(self) -> tuple[int, int]:
-        """Which event is "last": the latest timestamp, then the latest received."""
-        return (self.timestamp, self.seq)
+    def counted(self, index: int) -> bool:
+        return bool(self.flags[index] & COUNTED)
+
+    def cancelled(self, index: int) -> bool:
+        return bool(self.flags[index] & CANCELLED)
 
 
 class Agg:
@@ -85,22 +94,14 @@ class Agg:
         last = self.last_ts
         return last is None or ts > last or (ts == last and seq > self.last_seq)
 
-    def add(self, record: UsageRecord) -> None:
-        self.total += record.value
-        self.count += 1
-        if self._is_later(record.timestamp, record.seq):
-            self.last_ts = record.timestamp
-            self.last_seq = record.seq
-            self.last_value = record.value
-
-    def remove(self, record: UsageRecord) -> bool:
-        """Take ``record`` out; ``True`` if it was the latest (the caller must recompute it)."""
-        self.total -= record.value
+    def remove(self, value: Number, ts: int, seq: int) -> bool:
+        """Take an event out; ``True`` if it was the latest (the caller must recompute it)."""
+        self.total -= value
         self.count -= 1
         if self.count == 0:
             self.clear_last()
             return False
-        return self.last_ts == record.timestamp and self.last_seq == record.seq
+        return self.last_ts == ts and self.last_seq == seq
 
     def clear_last(self) -> None:
         self.last_ts = None
@@ -126,24 +127,25 @@ class Agg:
 
 
 class CustomerUsage:
-    """The buckets of one meter for one customer.
+    """The buckets of one meter for one customer, over the events of ``table`` (referred to by index).
 
-    ``track_last=False`` (meters whose formula is not ``last``) skips the per-minute record lists that
+    ``track_last=False`` (meters whose formula is not ``last``) skips the per-minute event lists that
     only serve to recompute the latest value after a cancellation; the latest value of such a meter's
     buckets is then not maintained on removal (nothing reads it).
     """
 
-    __slots__ = ("_hot", "buckets", "keys", "minute_records", "total", "track_last", "windows")
+    __slots__ = ("_hot", "buckets", "keys", "minute_records", "table", "total", "track_last", "windows")
 
-    def __init__(self, track_last: bool = True) -> None:
+    def __init__(self, table: RecordTable, track_last: bool = True) -> None:
+        self.table = table
         self.buckets: dict[int, dict[int, Agg]] = {DAY: {}, HOUR: {}, MINUTE: {}}  # LEVELS
         self.keys: dict[int, list[int]] = {DAY: [], HOUR: [], MINUTE: []}
         self.total = Agg()
         self.track_last = track_last
-        # minute start -> the counted records in that minute (to recompute "last" after a removal)
-        self.minute_records: dict[int, list[UsageRecord]] = {}
-        # pre-aggregated meters: window start -> records received in it, oldest first
-        self.windows: dict[int, list[UsageRecord]] = {}
+        # minute start -> the counted events in that minute (to recompute "last" after a removal)
+        self.minute_records: dict[int, list[int]] = {}
+        # pre-aggregated meters: window start -> events received in it, oldest first
+        self.windows: dict[int, list[int]] = {}
         # (minute start, (day, hour, minute, total) aggregates) of the last minute added to: events
         # mostly arrive in the current minute, so the next one skips three bucket lookups.
         self._hot: tuple[int, tuple[Agg, ...]] | None = None
@@ -166,8 +168,11 @@ class CustomerUsage:
         found.append(self.total)
         return tuple(found)
 
-    def add(self, record: UsageRecord) -> None:
-        ts = record.timestamp
+    def add(self, index: int, value: Number, ts: int, seq: int) -> None:
+        """Count event ``index`` (its value, timestamp and seq passed along: callers have them at hand).
+
+        Setting its ``COUNTED`` flag is the caller's job.
+        """
         minute = ts - ts % MINUTE
         hot = self._hot
         if hot is not None and hot[0] == minute:
@@ -175,9 +180,7 @@ class CustomerUsage:
         else:
             aggs = self._aggs_for(ts)
             self._hot = (minute, aggs)
-        value = record.value
-        seq = record.seq
-        for agg in aggs:  # Agg.add, inlined (the hottest loop of ingestion)
+        for agg in aggs:  # the hottest loop of ingestion
             agg.total += value
             agg.count += 1
             last = agg.last_ts
@@ -186,26 +189,33 @@ class CustomerUsage:
                 agg.last_seq = seq
                 agg.last_value = value
         if self.track_last:
-            self.minute_records.setdefault(minute, []).append(record)
-        record.counted = True
+            self.minute_records.setdefault(minute, []).append(index)
 
-    def remove(self, record: UsageRecord) -> None:
-        ts = record.timestamp
+    def add_stored(self, index: int) -> None:
+        """Count stored event ``index`` and flag it counted."""
+        table = self.table
+        self.add(index, table.value[index], table.timestamp[index], table.seq[index])
+        table.flags[index] |= COUNTED
+
+    def remove(self, index: int) -> None:
+        """Take counted event ``index`` out of the aggregates and clear its ``COUNTED`` flag."""
+        table = self.table
+        value, ts, seq = table.value[index], table.timestamp[index], table.seq[index]
         minute = ts - ts % MINUTE
         records = self.minute_records.get(minute, [])
-        if record in records:
-            records.remove(record)
+        if index in records:
+            records.remove(index)
         stale = []
         for size in LEVELS:
             start = ts - ts % size
-            if self.buckets[size][start].remove(record):
+            if self.buckets[size][start].remove(value, ts, seq):
                 stale.append((size, start))
-        if self.total.remove(record):
+        if self.total.remove(value, ts, seq):
             stale.append((0, 0))
-        record.counted = False
+        table.flags[index] &= ~COUNTED
         if not self.track_last:
             return
-        # Recompute "last" from the finest level up: minute from its records, coarser from finer buckets.
+        # Recompute "last" from the finest level up: minute from its events, coarser from finer buckets.
         for size, start in sorted(stale, key=lambda item: item[0] or 10**12):
             if size == MINUTE:
                 self._recompute_last(self.buckets[MINUTE][start], records)
@@ -215,14 +225,15 @@ class CustomerUsage:
                 finer = HOUR if size == DAY else MINUTE
                 self._recompute_from(self.buckets[size][start], finer, start, start + size)
 
-    @staticmethod
-    def _recompute_last(agg: Agg, records: list[UsageRecord]) -> None:
+    def _recompute_last(self, agg: Agg, records: list[int]) -> None:
+        table = self.table
         agg.clear_last()
-        for rec in records:
-            if agg._is_later(rec.timestamp, rec.seq):
-                agg.last_ts = rec.timestamp
-                agg.last_seq = rec.seq
-                agg.last_value = rec.value
+        for index in records:
+            ts, seq = table.timestamp[index], table.seq[index]
+            if agg._is_later(ts, seq):
+                agg.last_ts = ts
+                agg.last_seq = seq
+                agg.last_value = table.value[index]
 
     def _recompute_from(self, agg: Agg, finer: int, lo: int | None, hi: int | None) -> None:
         agg.clear_last()

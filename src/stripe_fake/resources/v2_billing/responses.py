@@ -82,14 +82,14 @@ def create_meter_event(ctx: RequestContext) -> dict[str, Any]:
             "payload_invalid_value", f"Value {raw[:100]} for key {meter.value_key} is not a valid number."
         )
     # An unknown customer is still found asynchronously (error report), as on v1.
-    record = store.ingest(
+    identifier = store.ingest(
         event_name=event_name, payload=payload, identifier=identifier, timestamp=timestamp, now=now
     )
     return {
         "object": "v2.billing.meter_event",
         "created": rfc3339(now),
         "event_name": event_name,
-        "identifier": record.identifier,
+        "identifier": identifier,
         "livemode": ctx.account.livemode,
         "payload": dict(payload),
         "timestamp": rfc3339(timestamp),
@@ -102,10 +102,10 @@ def create_adjustment(ctx: RequestContext) -> dict[str, Any]:
     event_name = params["event_name"]
     identifier = params["cancel"]["identifier"]
     try:
-        record = find_cancellable(ctx.account, event_name, identifier, ctx.now)
+        index = find_cancellable(ctx.account, event_name, identifier, ctx.now)
     except CancelRejected as rejected:
         raise v2_error("invalid_cancel_configuration", rejected.message) from None
-    cancel(ctx.account, record)
+    cancel(ctx.account, index)
     return {
         "id": new_id("mtr_event_adj", 24),
         "object": "v2.billing.meter_event_adjustment",
