@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .backend import Backend
 
 FORMAT = "stripe-fake-state"
-VERSION = 1
+VERSION = 2  # 2: meter events stored column-wise (RecordTable)
 
 
 class StateError(Exception):

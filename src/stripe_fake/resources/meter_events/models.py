@@ -23,7 +23,8 @@ IDENTIFIER_WINDOW = 24 * 3600
 PAST_WINDOW = 35 * 86400
 FUTURE_WINDOW = 5 * 60
 
-#: called after each counted event: (account, meter, customer, usage, index of the event in ``records``)
+#: called after each counted event: (account, meter, customer, usage, index of the event in ``records``).
+#: ``usage.total`` is current; during a stream request the day/hour/minute buckets may lag until its end.
 UsageListener = Callable[["AccountState", Meter, str, CustomerUsage, int], None]
 
 
@@ -145,6 +146,10 @@ class MeterEventStore:
         without an event time window, known customer, a value of plain digits, no processing delay) is
         counted inline, with the meter, customer store and usage of the request looked up once. Any
         other event goes through :meth:`ingest` itself.
+
+        Inline events update the lifetime total (what listeners read) one by one, but the day, hour
+        and minute buckets once per *run* (consecutive events of one usage and timestamp: a stream's
+        events mostly share both), with the same result as one by one (:meth:`CustomerUsage.add_run`).
         """
         batch = IngestBatch()
         meters = batch.meters
@@ -164,65 +169,104 @@ class MeterEventStore:
         add_seq = records.seq.append
         listeners = self.listeners
         account = self.account
-        for event_name, payload, identifier, timestamp, problem in events:
-            if problem is not None:
-                self.record_async_error(problem[0], problem[1], identifier, event_name, now)
-                continue
-            meter = meters.get(event_name)
-            if meter is None:
-                meter = meters[event_name] = by_event_name.get(event_name)
-            customer = payload.get(meter.customer_key) if meter is not None else None
-            raw = payload.get(meter.value_key) if customer and meter is not None else None
-            found = None
-            if raw is not None:  # so customer is a non-empty string
-                if customer in known:
-                    found = known[customer]
-                else:
-                    found = known[customer] = customers.table.get(customer)  # type: ignore[arg-type]
-            if (
-                not inline
-                or raw is None
-                or meter is None
-                or meter.status != "active"
-                or meter.event_time_window is not None
-                or not raw.isdigit()
-                or not raw.isascii()
-                or found is None
-                or found.deleted
-            ):
-                self.ingest(
-                    event_name=event_name,
-                    payload=payload,
-                    identifier=identifier,
-                    timestamp=timestamp,
-                    now=now,
-                    batch=batch,
-                )
-                continue
-            assert customer is not None
-            self._seq += 1
-            seq = self._seq if meter.formula == "last" else 0
-            value = int(raw)
-            index = len(flags)
-            add_event_name(event_name)
-            add_meter_id(meter.id)
-            add_customer(customer)
-            add_value(value)
-            add_timestamp(timestamp)
-            add_created(now)
-            add_seq(seq)
-            flags.append(COUNTED)
-            by_identifier[identifier] = index
-            key = (meter.id, customer)
-            usage = usages.get(key)
-            if usage is None:
-                usage = usages[key] = self.usage_for(meter.id, customer)
-            usage.add(index, value, timestamp, seq)
-            if len(listeners) == 1:
-                listeners[0](account, meter, customer, usage, index)
-            elif listeners:
-                for listener in list(listeners):
-                    listener(account, meter, customer, usage, index)
+        # the pending run: its usage and timestamp, sum, count, latest (seq, value), indexes if tracked
+        run_usage: CustomerUsage | None = None
+        run_ts = run_count = run_seq = 0
+        run_total: Number = 0
+        run_value: Number = 0
+        run_indexes: list[int] | None = None
+        try:
+            for event_name, payload, identifier, timestamp, problem in events:
+                if problem is not None:
+                    self.record_async_error(problem[0], problem[1], identifier, event_name, now)
+                    continue
+                meter = meters.get(event_name)
+                if meter is None:
+                    meter = meters[event_name] = by_event_name.get(event_name)
+                customer = payload.get(meter.customer_key) if meter is not None else None
+                raw = payload.get(meter.value_key) if customer and meter is not None else None
+                found = None
+                if raw is not None:  # so customer is a non-empty string
+                    if customer in known:
+                        found = known[customer]
+                    else:
+                        found = known[customer] = customers.table.get(customer)  # type: ignore[arg-type]
+                if (
+                    not inline
+                    or raw is None
+                    or meter is None
+                    or meter.status != "active"
+                    or meter.event_time_window is not None
+                    or not raw.isdigit()
+                    or not raw.isascii()
+                    or found is None
+                    or found.deleted
+                ):
+                    if run_usage is not None:  # the slow path counts on the buckets being current
+                        run_usage.add_run(run_ts, run_total, run_count, run_seq, run_value, run_indexes)
+                        run_usage = None
+                    self.ingest(
+                        event_name=event_name,
+                        payload=payload,
+                        identifier=identifier,
+                        timestamp=timestamp,
+                        now=now,
+                        batch=batch,
+                    )
+                    continue
+                assert customer is not None
+                self._seq += 1
+                seq = self._seq if meter.formula == "last" else 0
+                value = int(raw)
+                index = len(flags)
+                add_event_name(event_name)
+                add_meter_id(meter.id)
+                add_customer(customer)
+                add_value(value)
+                add_timestamp(timestamp)
+                add_created(now)
+                add_seq(seq)
+                flags.append(COUNTED)
+                by_identifier[identifier] = index
+                key = (meter.id, customer)
+                usage = usages.get(key)
+                if usage is None:
+                    usage = usages[key] = self.usage_for(meter.id, customer)
+                if usage is not run_usage or timestamp != run_ts:
+                    if run_usage is not None:
+                        run_usage.add_run(run_ts, run_total, run_count, run_seq, run_value, run_indexes)
+                    run_usage, run_ts, run_total, run_count, run_seq, run_value = (
+                        usage,
+                        timestamp,
+                        0,
+                        0,
+                        seq,
+                        value,
+                    )
+                    run_indexes = [] if usage.track_last else None
+                run_total += value
+                run_count += 1
+                if seq > run_seq:  # ties: the earliest stays the latest, as in Agg order
+                    run_seq = seq
+                    run_value = value
+                if run_indexes is not None:
+                    run_indexes.append(index)
+                agg = usage.total  # Agg.add, inlined
+                agg.total += value
+                agg.count += 1
+                last = agg.last_ts
+                if last is None or timestamp > last or (timestamp == last and seq > agg.last_seq):
+                    agg.last_ts = timestamp
+                    agg.last_seq = seq
+                    agg.last_value = value
+                if len(listeners) == 1:
+                    listeners[0](account, meter, customer, usage, index)
+                elif listeners:
+                    for listener in list(listeners):
+                        listener(account, meter, customer, usage, index)
+        finally:
+            if run_usage is not None:
+                run_usage.add_run(run_ts, run_total, run_count, run_seq, run_value, run_indexes)
 
     def record_async_error(self, code: str, message: str, identifier: str, event_name: str, now: int) -> None:
         """Note an event rejected during (asynchronous) processing without storing it (stream timestamps)."""

@@ -191,6 +191,31 @@ class CustomerUsage:
         if self.track_last:
             self.minute_records.setdefault(minute, []).append(index)
 
+    def add_run(
+        self, ts: int, total: Number, count: int, seq: int, value: Number, indexes: list[int] | None
+    ) -> None:
+        """Count ``count`` events of timestamp ``ts`` in the day, hour and minute buckets only (the
+        caller keeps the lifetime total current event by event): ``total`` is their sum, ``seq`` and
+        ``value`` those of the latest of them (highest seq, the earliest on ties), ``indexes`` their
+        indexes if ``track_last``. The buckets end as if the events were added one by one."""
+        minute = ts - ts % MINUTE
+        hot = self._hot
+        if hot is not None and hot[0] == minute:
+            aggs = hot[1]
+        else:
+            aggs = self._aggs_for(ts)
+            self._hot = (minute, aggs)
+        for agg in aggs[:3]:
+            agg.total += total
+            agg.count += count
+            last = agg.last_ts
+            if last is None or ts > last or (ts == last and seq > agg.last_seq):
+                agg.last_ts = ts
+                agg.last_seq = seq
+                agg.last_value = value
+        if indexes:
+            self.minute_records.setdefault(minute, []).extend(indexes)
+
     def add_stored(self, index: int) -> None:
         """Count stored event ``index`` and flag it counted."""
         table = self.table
