@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any
 
 import aiohttp
 import pytest
 import stripe
 from compat import v1
+from test_plugin_ux import _production_error, no_telemetry  # noqa: F401 (no_telemetry is a fixture)
 
 from stripe_fake import StripeFake
 
@@ -27,21 +27,6 @@ requires_session_kwarg = pytest.mark.skipif(
 )
 
 
-def _production_error(call: Any) -> BaseException:
-    """What ``call()`` raises without the fake (it fails before any network access)."""
-    try:
-        result = call()
-        if asyncio.iscoroutine(result):
-            asyncio.run(result)
-    except BaseException as exc:  # whatever production raises
-        return exc
-    raise AssertionError("expected the call to fail without the fake")
-
-
-@pytest.fixture
-def no_telemetry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Calls made without the fake must not write a telemetry id into HOME."""
-    monkeypatch.setattr(stripe, "enable_telemetry", False)
 
 
 async def test_async_calls_are_answered(stripe_fake: StripeFake) -> None:

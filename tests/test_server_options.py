@@ -12,26 +12,12 @@ from pathlib import Path
 
 import pytest
 from compat import v1
-from test_server import ServerProcess, _Receiver
+from test_server import ServerProcess, _Receiver, serve  # noqa: F401 (serve is a fixture)
 
 from stripe_fake.cli import main
 
 #: A frozen start, aligned to the hour so error-report windows are predictable.
 T0 = 1_800_000_000
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., ServerProcess]]:
-    started: list[ServerProcess] = []
-
-    def start(*args: str) -> ServerProcess:
-        server = ServerProcess(*args)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture
