@@ -251,14 +251,7 @@ class MeterEventStore:
                     run_value = value
                 if run_indexes is not None:
                     run_indexes.append(index)
-                agg = usage.total  # Agg.add, inlined
-                agg.total += value
-                agg.count += 1
-                last = agg.last_ts
-                if last is None or timestamp > last or (timestamp == last and seq > agg.last_seq):
-                    agg.last_ts = timestamp
-                    agg.last_seq = seq
-                    agg.last_value = value
+                usage.total.add(value, 1, timestamp, seq, value)  # alerts read it per event
                 if len(listeners) == 1:
                     listeners[0](account, meter, customer, usage, index)
                 elif listeners:

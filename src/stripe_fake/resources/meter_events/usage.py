@@ -90,6 +90,16 @@ class Agg:
         self.last_seq = 0
         self.last_value: Number = 0
 
+    def add(self, total: Number, count: int, ts: int, seq: int, value: Number) -> None:
+        """Count ``count`` events summing to ``total``; ``(ts, seq, value)`` is the latest of them."""
+        self.total += total
+        self.count += count
+        last = self.last_ts
+        if last is None or ts > last or (ts == last and seq > self.last_seq):
+            self.last_ts = ts
+            self.last_seq = seq
+            self.last_value = value
+
     def _is_later(self, ts: int, seq: int) -> bool:
         last = self.last_ts
         return last is None or ts > last or (ts == last and seq > self.last_seq)
@@ -168,26 +178,23 @@ class CustomerUsage:
         found.append(self.total)
         return tuple(found)
 
+    def _hot_aggs(self, ts: int, minute: int) -> tuple[Agg, ...]:
+        """The day, hour, minute and lifetime aggregates of ``ts`` (cached for the latest minute)."""
+        hot = self._hot
+        if hot is not None and hot[0] == minute:
+            return hot[1]
+        aggs = self._aggs_for(ts)
+        self._hot = (minute, aggs)
+        return aggs
+
     def add(self, index: int, value: Number, ts: int, seq: int) -> None:
         """Count event ``index`` (its value, timestamp and seq passed along: callers have them at hand).
 
         Setting its ``COUNTED`` flag is the caller's job.
         """
         minute = ts - ts % MINUTE
-        hot = self._hot
-        if hot is not None and hot[0] == minute:
-            aggs = hot[1]
-        else:
-            aggs = self._aggs_for(ts)
-            self._hot = (minute, aggs)
-        for agg in aggs:  # the hottest loop of ingestion
-            agg.total += value
-            agg.count += 1
-            last = agg.last_ts
-            if last is None or ts > last or (ts == last and seq > agg.last_seq):
-                agg.last_ts = ts
-                agg.last_seq = seq
-                agg.last_value = value
+        for agg in self._hot_aggs(ts, minute):
+            agg.add(value, 1, ts, seq, value)
         if self.track_last:
             self.minute_records.setdefault(minute, []).append(index)
 
@@ -199,20 +206,8 @@ class CustomerUsage:
         ``value`` those of the latest of them (highest seq, the earliest on ties), ``indexes`` their
         indexes if ``track_last``. The buckets end as if the events were added one by one."""
         minute = ts - ts % MINUTE
-        hot = self._hot
-        if hot is not None and hot[0] == minute:
-            aggs = hot[1]
-        else:
-            aggs = self._aggs_for(ts)
-            self._hot = (minute, aggs)
-        for agg in aggs[:3]:
-            agg.total += total
-            agg.count += count
-            last = agg.last_ts
-            if last is None or ts > last or (ts == last and seq > agg.last_seq):
-                agg.last_ts = ts
-                agg.last_seq = seq
-                agg.last_value = value
+        for agg in self._hot_aggs(ts, minute)[:3]:
+            agg.add(total, count, ts, seq, value)
         if indexes:
             self.minute_records.setdefault(minute, []).extend(indexes)
 
