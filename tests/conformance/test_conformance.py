@@ -23,7 +23,12 @@ from compat import v1
 from stripe_fake import StripeFake
 
 DATA = Path(__file__).parent.parent / "data"
-FIXTURES: dict[str, Any] = json.loads((DATA / "fixtures.json").read_text())
+# fixtures.json plus one fixtures_<area>.json per resource area (each from fixtures3 / SDK classes).
+FIXTURES: dict[str, Any] = {
+    name: example
+    for path in sorted(DATA.glob("fixtures*.json"))
+    for name, example in json.loads(path.read_text()).items()
+}
 V1 = json.loads((DATA / "v1_schemas.json").read_text())
 V2 = json.loads((DATA / "v2_schemas.json").read_text())
 

@@ -18,6 +18,15 @@ RESOURCE_PACKAGES = (
     "v2_events",
     "webhook_endpoints",
     "event_destinations",
+    "products",
+    "prices",
+    "payment_methods",
+    "subscriptions",
+    "invoices",
+    "invoice_items",
+    "credit_grants",
+    "credit_notes",
+    "customer_balance_transactions",
 )
 
 

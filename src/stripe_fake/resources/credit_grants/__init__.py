@@ -1,0 +1,1 @@
+"""Credit grants: state and rules (models.py), HTTP (responses.py), routes (urls.py)."""

@@ -1,0 +1,1 @@
+"""Credit notes: state and rules (models.py), HTTP (responses.py), routes (urls.py)."""

@@ -1,0 +1,1 @@
+"""Customer balance transactions: state and rules (models.py), HTTP (responses.py), routes (urls.py)."""

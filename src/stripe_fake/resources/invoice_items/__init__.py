@@ -1,0 +1,1 @@
+"""Invoice items: state and rules (models.py), HTTP (responses.py), routes (urls.py)."""

@@ -1,0 +1,1 @@
+"""Payment methods: state and rules (models.py), HTTP (responses.py), routes (urls.py)."""

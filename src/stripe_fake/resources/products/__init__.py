@@ -1,0 +1,1 @@
+"""Products: state and rules (models.py), HTTP (responses.py), routes (urls.py)."""

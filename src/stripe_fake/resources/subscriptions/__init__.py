@@ -1,0 +1,1 @@
+"""Subscriptions: state and rules (models.py), HTTP (responses.py), routes (urls.py)."""

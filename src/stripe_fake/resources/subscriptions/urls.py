@@ -1,0 +1,7 @@
+"""Routes of the subscriptions resource."""
+
+from __future__ import annotations
+
+from ...http.routing import Route
+
+ROUTES: list[Route] = []
