@@ -1,6 +1,7 @@
 """Saving and loading a backend's state (``stripe-fake serve --state FILE``).
 
-The state is every account's stores, the recorded v1 and thin events, and where the server's
+The state is every account's stores, the recorded v1 and thin events, the scheduler's pending
+jobs, and where the server's
 :class:`~stripe_fake.clock.ManualClock` stands relative to real time. It is pickled in one piece (so
 objects shared between stores stay shared); the backend itself and its clock are written as
 references and re-attached on load, so nothing that belongs to the running process (locks, routes,
@@ -20,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .clock import ManualClock
-from .resources.meter_events.models import MeterEventStore, install_settle_hooks
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -79,6 +79,7 @@ def dump_state(backend: Backend) -> bytes:
             "accounts": backend.accounts,
             "events": list(backend.events),
             "thin_events": list(backend.thin_events),
+            "scheduler": backend.scheduler.dump(),  # pending jobs (plain data)
             "clock": _clock_state(backend),
         }
         buffer = io.BytesIO()
@@ -130,11 +131,8 @@ def load_state(backend: Backend, path: str | os.PathLike[str]) -> bool:
         backend.accounts.update(state["accounts"])
         backend.events.extend(state["events"])
         backend.thin_events.extend(state["thin_events"])
+        backend.scheduler.load(state.get("scheduler", {}))  # due work runs at the next request
         _restore_clock(backend, state["clock"])
-        if any(MeterEventStore in account._stores for account in backend.accounts.values()):
-            # Delayed usage and pending error reports are settled by request hooks that a fresh
-            # backend only installs when a meter event store is first created.
-            install_settle_hooks(backend)
     return True
 
 
