@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..invoices.models import InvoicePaid, InvoicePaymentFailed
+from . import links
 from .models import (
     CANCEL_AT_JOB,
     INCOMPLETE_EXPIRY_JOB,
@@ -35,14 +36,14 @@ def _job(run: Callable[[SubscriptionStore, Subscription, int], None]) -> Callabl
 def _on_paid(account: AccountState, message: InvoicePaid) -> None:
     store = account.find(SubscriptionStore)
     if store is not None and message.subscription is not None:
-        store.invoice_paid(message.subscription, message.invoice, now=account.clock_now())
+        store.invoice_paid(message.subscription, message.invoice, now=links.clock_now(account))
 
 
 def _on_failed(account: AccountState, message: InvoicePaymentFailed) -> None:
     store = account.find(SubscriptionStore)
     if store is not None and message.subscription is not None:
         store.invoice_payment_failed(
-            message.subscription, message.invoice, final=message.final, now=account.clock_now()
+            message.subscription, message.invoice, final=message.final, now=links.clock_now(account)
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ...context import RequestCause
 from ..customers.models import CustomerStore
 from ..events.models import emit_event
 from ..invoices.models import InvoiceStore, ItemCharge
@@ -92,7 +93,7 @@ def emit(
     data_object: dict[str, Any],
     *,
     now: int,
-    cause: Any = None,
+    cause: RequestCause | None = None,
     previous_attributes: dict[str, Any] | None = None,
 ) -> None:
     """Record a v1 event (``cause`` is the request's ``RequestCause``; ``None`` for scheduled work)."""
@@ -101,8 +102,7 @@ def emit(
         event_type,
         data_object,
         now=now,
-        request_id=getattr(cause, "request_id", None),
-        idempotency_key=getattr(cause, "idempotency_key", None),
+        cause=cause,
         previous_attributes=previous_attributes,
         fresh=True,
     )
@@ -122,6 +122,11 @@ def bill(
         subscription, charges, billing_reason=billing_reason, now=now, cause=cause
     )
     return str(invoice.id)
+
+
+def clock_now(account: AccountState) -> int:
+    """The account clock's time, for bus messages that carry none (invoice payment outcomes)."""
+    return account.backend.now()
 
 
 def schedule(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...http.errors import StripeError
 from ...ids import new_id
-from ..common import ObjectTable
+from ..base import ResourceStore
 from . import links, periods
 from .links import ItemCharge, PriceLike
 
@@ -247,14 +247,14 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {key: before.get(key) for key in after if before.get(key) != after.get(key)}
 
 
-class SubscriptionStore:
+class SubscriptionStore(ResourceStore[Subscription]):
     """The account's subscriptions and their items (items are also found by id)."""
 
     kind = "subscription"
+    id_prefixes = ("sub", "si")
 
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[Subscription] = ObjectTable("subscription")
+        super().__init__(account)
         self.item_index: dict[str, str] = {}  # item id -> subscription id
         self.by_customer: dict[str, list[str]] = {}  # customer id -> subscription ids, oldest first
 

@@ -27,6 +27,7 @@ from ...http.schema import (
     validate,
 )
 from ..common import apply_metadata
+from ..prices.models import RECURRING_PRICE_DATA
 from . import links, periods
 from .models import ENDED, NewItem, Subscription, SubscriptionItem, SubscriptionStore, is_metered
 
@@ -39,18 +40,7 @@ def _unsupported(endpoint: str, *names: str) -> dict[str, Field]:
     return {name: Unsupported(endpoint) for name in names}
 
 
-_PRICE_DATA = Obj(
-    {
-        "currency": Str(required=True),
-        "product": Str(required=True),
-        "recurring": Obj(
-            {"interval": Enum(periods.INTERVALS, required=True), "interval_count": Int()}, required=True
-        ),
-        "tax_behavior": Enum(["exclusive", "inclusive", "unspecified"]),
-        "unit_amount": Int(),
-        "unit_amount_decimal": Str(),
-    }
-)
+_PRICE_DATA = Obj(RECURRING_PRICE_DATA)
 
 
 def _item_fields(endpoint: str) -> dict[str, Field]:
@@ -436,7 +426,7 @@ def create_subscription(ctx: RequestContext) -> dict[str, Any]:
         customer=customer,
         items=items,
         now=now,
-        cause=ctx,
+        cause=ctx.cause,
         collection_method=collection,
         days_until_due=days,
         default_payment_method=params.get("default_payment_method"),
@@ -565,13 +555,13 @@ def update_subscription(ctx: RequestContext) -> dict[str, Any]:
     if cancel_at != "keep":
         sub.cancel_at = cancel_at
         sub.cancel_at_period_end = False
-    store.after_update(sub, before, now=now, cause=ctx)
+    store.after_update(sub, before, now=now, cause=ctx.cause)
     if trial_end == "now":
-        store.end_trial(sub, now=now, cause=ctx)
+        store.end_trial(sub, now=now, cause=ctx.cause)
     elif trial_end is not None:
-        store.extend_trial(sub, trial_end, now=now, cause=ctx)
+        store.extend_trial(sub, trial_end, now=now, cause=ctx.cause)
     if (params.get("billing_cycle_anchor") or {}).get("type") == "now" and not sub.ended:
-        store.reset_anchor(sub, now=now, cause=ctx)
+        store.reset_anchor(sub, now=now, cause=ctx.cause)
     return _render(ctx, sub)
 
 
@@ -632,7 +622,7 @@ def cancel_subscription(ctx: RequestContext) -> dict[str, Any]:
         invoice_now=bool(params.get("invoice_now")),
         comment=None if details.get("comment") is UNSET else details.get("comment"),
         feedback=None if details.get("feedback") is UNSET else details.get("feedback"),
-        cause=ctx,
+        cause=ctx.cause,
     )
     return _render(ctx, sub)
 
@@ -642,7 +632,7 @@ def pause_subscription(ctx: RequestContext) -> dict[str, Any]:
     sub = _subscription(ctx)
     if sub.status not in ("active", "past_due", "unpaid", "trialing"):
         raise _error(f"A subscription with status `{sub.status}` cannot be paused.", None)
-    _store(ctx).pause(sub, now=ctx.now, cause=ctx)
+    _store(ctx).pause(sub, now=ctx.now, cause=ctx.cause)
     return _render(ctx, sub)
 
 
@@ -737,7 +727,7 @@ def create_item(ctx: RequestContext) -> dict[str, Any]:
     step = ["add", price, data, raw]
     before = sub.render(ctx.account)
     added = store.apply_item_changes(sub, [step], now=ctx.now)
-    store.after_update(sub, before, now=ctx.now, cause=ctx)
+    store.after_update(sub, before, now=ctx.now, cause=ctx.cause)
     return added[0].render(ctx.account)
 
 
@@ -757,7 +747,7 @@ def update_item(ctx: RequestContext) -> dict[str, Any]:
     changes = _item_changes(ctx, sub, fake_update)
     before = sub.render(ctx.account)
     _store(ctx).apply_item_changes(sub, changes, now=ctx.now)
-    _store(ctx).after_update(sub, before, now=ctx.now, cause=ctx)
+    _store(ctx).after_update(sub, before, now=ctx.now, cause=ctx.cause)
     return item.render(ctx.account)
 
 
@@ -773,7 +763,7 @@ def delete_item(ctx: RequestContext) -> dict[str, Any]:
         )
     before = sub.render(ctx.account)
     _store(ctx).apply_item_changes(sub, [["delete", item]], now=ctx.now)
-    _store(ctx).after_update(sub, before, now=ctx.now, cause=ctx)
+    _store(ctx).after_update(sub, before, now=ctx.now, cause=ctx.cause)
     return {"id": item.id, "object": "subscription_item", "deleted": True}
 
 
