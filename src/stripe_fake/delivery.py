@@ -37,9 +37,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .resources import EventEmitted, ThinEventEmitted
-from .resources.event_destinations.models import EventDestination, EventDestinationStore
-from .resources.webhook_endpoints.models import WebhookEndpoint, WebhookEndpointStore
+from .resources import (
+    EventDestination,
+    EventDestinationStore,
+    EventEmitted,
+    ThinEventEmitted,
+    WebhookEndpoint,
+    WebhookEndpointStore,
+)
 
 if TYPE_CHECKING:
     from .backend import Backend

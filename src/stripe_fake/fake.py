@@ -124,7 +124,7 @@ class StripeFake:
         Without it a report goes out when its ``error_report_window`` (and ``processing_delay``) has
         passed, at the next request.
         """
-        from .resources.v2_events.reports import flush_error_reports
+        from .resources import flush_error_reports
 
         with self.backend.locked():  # deliveries of the reports run after the lock is released
             now = self.backend.now()

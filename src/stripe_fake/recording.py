@@ -3,13 +3,75 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
-if TYPE_CHECKING:
-    from .backend import RecordedRequest
+from .http.decoding import decode_params
+from .http.errors import StripeError
+from .http.messages import FakeRequest
 
 _MISSING = object()
+_UNDECODED: Any = object()
+
+
+@dataclass
+class RecordedRequest:
+    """One request the app sent, as the fake answered it."""
+
+    method: str
+    host: str
+    path: str
+    headers: dict[str, str]
+    status: int
+    route: str | None
+    request_id: str
+    #: The response body as sent; :attr:`response` decodes it on first access (logging stays cheap).
+    body: bytes = field(default=b"", repr=False)
+    #: The raw query string and request body; :attr:`params` decodes them on first access, so the log
+    #: keeps no per-parameter objects alive (a 100-event stream call would keep hundreds).
+    query: str = field(default="", repr=False)
+    request_body: bytes = field(default=b"", repr=False)
+    _decoded: Any = field(default=_UNDECODED, repr=False, compare=False)
+    _params: Any = field(default=_UNDECODED, repr=False, compare=False)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The decoded request parameters (``{}`` if they could not be decoded)."""
+        if self._params is _UNDECODED:
+            raw = FakeRequest(self.method, self.host, self.path, self.query, self.headers, self.request_body)
+            try:
+                self._params = decode_params(raw)
+            except StripeError:
+                self._params = {}
+        return self._params  # type: ignore[no-any-return]
+
+    @property
+    def response(self) -> Any:
+        """The decoded JSON response body (``None`` if it was not JSON)."""
+        if self._decoded is _UNDECODED:
+            try:
+                self._decoded = json.loads(self.body)
+            except ValueError:
+                self._decoded = None
+        return self._decoded
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        """The ``error`` object of an error response, else ``None``."""
+        body = self.response
+        if self.status >= 400 and isinstance(body, dict):
+            found = body.get("error")
+            return found if isinstance(found, dict) else None
+        return None
+
+    @property
+    def implemented(self) -> bool:
+        return self.route is not None
+
+    def __repr__(self) -> str:
+        return f"<{self.method} {self.path} -> {self.status}>"
 
 
 def lookup_path(obj: Any, path: str) -> Any:

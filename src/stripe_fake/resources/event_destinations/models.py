@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...http.errors import StripeError, v2_error
+from ...http.timefmt import rfc3339
 from ...ids import new_id
 from ..common import ObjectTable
-from ..v2_events.timefmt import rfc3339
 from ..webhook_endpoints.models import new_secret, type_enabled
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ...http.timefmt import rfc3339
 from ...ids import new_id
-from .timefmt import rfc3339
 
 if TYPE_CHECKING:
     from ...context import RequestCause
