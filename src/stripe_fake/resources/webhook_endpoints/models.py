@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...http.errors import StripeError
 from ...ids import new_id
-from ..common import ObjectTable
+from ..base import ResourceStore, StripeObject
 
 if TYPE_CHECKING:
-    from ...state import AccountState
+    pass
 
 #: Stripe allows this many webhook endpoints per account.
 MAX_ENDPOINTS = 16
@@ -28,7 +28,10 @@ def type_enabled(enabled_events: list[str], event_type: str) -> bool:
 
 
 @dataclass
-class WebhookEndpoint:
+class WebhookEndpoint(StripeObject):
+    object: ClassVar[str] = "webhook_endpoint"
+    id_prefix: ClassVar[str] = "we"
+
     id: str
     created: int
     url: str
@@ -64,12 +67,11 @@ class WebhookEndpoint:
         return body
 
 
-class WebhookEndpointStore:
+class WebhookEndpointStore(ResourceStore[WebhookEndpoint]):
     """The account's webhook endpoints, oldest first."""
 
-    def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[WebhookEndpoint] = ObjectTable("webhook endpoint")
+    kind = "webhook endpoint"
+    id_prefixes = ("we",)
 
     def create(
         self,
@@ -101,7 +103,3 @@ class WebhookEndpointStore:
         )
         self.table.add(endpoint.id, endpoint)
         return endpoint
-
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None
