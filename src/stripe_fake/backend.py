@@ -32,7 +32,7 @@ from .http.expand import apply_expand, check_expand_paths
 from .http.messages import FakeRequest, FakeResponse
 from .http.routing import Route, Router
 from .ids import new_id
-from .recording import EventRecorder, RecordedRequest, RequestLog
+from .recording import EventRecorder, RecordedRequest, RequestLog, ThinEventLog
 from .scheduler import Scheduler
 from .state import PLATFORM, AccountState
 
@@ -67,7 +67,7 @@ class Backend:
         self.internal_errors: list[BaseException] = []
         self.events = EventRecorder()
         # v2 thin events (``v2.core.event``), oldest first.
-        self.thin_events: list[dict[str, Any]] = []
+        self.thin_events = ThinEventLog()
         # What resources publish (events, usage...) and who listens; the recorder hears first.
         self.bus = Bus()
         self.bus.subscribe(EventEmitted, self._record_event)

@@ -11,6 +11,7 @@ from typing import Any
 from .http.decoding import decode_params
 from .http.errors import StripeError
 from .http.messages import FakeRequest
+from .patterns import match_event_type
 
 _MISSING = object()
 _UNDECODED: Any = object()
@@ -120,10 +121,8 @@ def _show(value: Any) -> str:
 
 
 def type_matches(event_type: str, actual: str) -> bool:
-    """``event_type`` equals ``actual``, or ends with ``*`` and is a prefix of it."""
-    if event_type.endswith("*"):
-        return actual.startswith(event_type[:-1])
-    return actual == event_type
+    """``event_type`` (a pattern, see :func:`~stripe_fake.patterns.match_event_type`) selects ``actual``."""
+    return match_event_type(event_type, actual)
 
 
 class EventRecorder(list[dict[str, Any]]):
@@ -142,14 +141,19 @@ class EventRecorder(list[dict[str, Any]]):
             raise LookupError(f"no event of type {event_type!r} was emitted; emitted: {self.types()}")
         return found[-1]
 
+    @staticmethod
+    def subject(event: dict[str, Any]) -> Any:
+        """What filters are matched against: a v1 event's ``data.object``."""
+        return event.get("data", {}).get("object", {})
+
     def matching(self, event_type: str, **filters: Any) -> list[dict[str, Any]]:
-        """Events of ``event_type`` whose ``data.object`` has every ``filters`` value (dotted paths)."""
+        """Events of ``event_type`` whose :meth:`subject` has every ``filters`` value (dotted paths)."""
         paths = _fields(filters)
         return [
             event
             for event in self.of_type(event_type)
             if all(
-                matches_value(lookup_path(event["data"]["object"], paths[name]), expected)
+                matches_value(lookup_path(self.subject(event), paths[name]), expected)
                 for name, expected in filters.items()
             )
         ]
@@ -161,9 +165,9 @@ class EventRecorder(list[dict[str, Any]]):
         paths = _fields(filters or {})
         lines = []
         for number, event in enumerate(self, 1):
-            obj = event.get("data", {}).get("object", {})
+            obj = self.subject(event)
             parts = [f"{number:>3}. {event.get('type')} {event.get('id')}"]
-            if isinstance(obj, Mapping) and "id" in obj:
+            if isinstance(obj, Mapping) and "id" in obj and obj is not event:
                 parts.append(f"object={obj['id']!r}")
             if event.get("account"):
                 parts.append(f"account={event['account']!r}")
@@ -183,6 +187,7 @@ class EventRecorder(list[dict[str, Any]]):
         Returns the matching events. On failure the message lists every recorded event with the
         fields the filters name, so a near miss (wrong customer, wrong type) is easy to spot.
         """
+        __tracebackhide__ = True
         found = self.matching(event_type, **filters)
         if (count is None and found) or (count is not None and len(found) == count):
             return found
@@ -194,6 +199,25 @@ class EventRecorder(list[dict[str, Any]]):
             f"({of_type} event(s) of type {event_type!r} were emitted).\n"
             f"Recorded events ({len(self)}):\n{self.describe(event_type, filters)}"
         )
+
+
+class ThinEventLog(EventRecorder):
+    """Every thin v2 event (``v2.core.event``) the fake emitted, oldest first.
+
+    Filters match the event itself: ``related_object__id=meter.id``, ``data__reason__error_count=2``,
+    ``context="acct_..."``.
+    """
+
+    @staticmethod
+    def subject(event: dict[str, Any]) -> Any:
+        return event
+
+    def assert_thin_event(
+        self, event_type: str, *, count: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Assert thin events of ``event_type`` matching ``filters`` were emitted (``count``: exactly)."""
+        __tracebackhide__ = True
+        return self.assert_event(event_type, count=count, **filters)
 
 
 class RequestLog(list["RecordedRequest"]):

@@ -19,7 +19,7 @@ from .base import lookup_stores
 from .event_destinations.models import EventDestination, EventDestinationStore
 from .events.models import EventEmitted
 from .meter_events.reports import flush_error_reports
-from .v2_events.models import ThinEventEmitted
+from .v2_events.models import ThinEventEmitted, notification_of
 from .webhook_endpoints.models import WebhookEndpoint, WebhookEndpointStore
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ __all__ = [
     "flush_error_reports",
     "install_all",
     "lookup_stores",
+    "notification_of",
 ]
 
 RESOURCE_PACKAGES = (

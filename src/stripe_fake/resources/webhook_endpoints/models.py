@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...http.errors import StripeError
 from ...ids import new_id
+from ...patterns import match_event_type
 from ..base import ResourceStore, StripeObject
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def new_secret() -> str:
 
 def type_enabled(enabled_events: list[str], event_type: str) -> bool:
     """Whether ``event_type`` is selected by an ``enabled_events`` list (``*`` selects all)."""
-    return "*" in enabled_events or event_type in enabled_events
+    return any(match_event_type(pattern, event_type) for pattern in enabled_events)
 
 
 @dataclass
