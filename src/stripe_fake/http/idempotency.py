@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .decoding import decode_params
 from .errors import StripeError
 from .messages import FakeRequest, FakeResponse
 
@@ -54,11 +55,9 @@ class SavedResult:
     def fingerprint(self) -> str:
         """A digest of method, path and decoded parameters (see :func:`fingerprint`)."""
         if self._fingerprint is None:
-            from ..backend import Backend
-
             raw = FakeRequest(self.method, "", self.path, self.query, {}, self.body)
             try:
-                params = Backend.decode_params(raw)
+                params = decode_params(raw)
             except StripeError:
                 params = {}
             self._fingerprint = _digest(self.method, self.path, params)

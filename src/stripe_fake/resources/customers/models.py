@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...http.errors import resource_missing
 from ...ids import new_id, random_hex
-from ..common import ObjectTable
+from ..base import ResourceStore, StripeObject
 
 if TYPE_CHECKING:
-    from ...state import AccountState
+    pass
 
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 
@@ -23,7 +23,10 @@ def render_address(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 @dataclass
-class Customer:
+class Customer(StripeObject):
+    object: ClassVar[str] = "customer"
+    id_prefix: ClassVar[str] = "cus"
+
     id: str
     created: int
     livemode: bool
@@ -33,7 +36,7 @@ class Customer:
 
     def render(self) -> dict[str, Any]:
         if self.deleted:
-            return {"id": self.id, "object": "customer", "deleted": True}
+            return self.render_deleted()
         f = self.fields
         invoice_settings = f.get("invoice_settings") or {}
         rendering = invoice_settings.get("rendering_options") or {}
@@ -138,12 +141,11 @@ def new_invoice_prefix() -> str:
     return random_hex(8)
 
 
-class CustomerStore:
+class CustomerStore(ResourceStore[Customer]):
     """The account's customers. Deleted customers stay, rendered as ``{id, object, deleted}``."""
 
-    def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[Customer] = ObjectTable("customer")
+    kind = "customer"
+    id_prefixes = ("cus",)
 
     def create(self, fields: dict[str, Any], metadata: dict[str, str], now: int) -> Customer:
         fields.setdefault("invoice_prefix", new_invoice_prefix())
@@ -162,6 +164,3 @@ class CustomerStore:
             raise resource_missing("customer", customer_id, param=param, status=400)
         return found
 
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None
