@@ -6,7 +6,6 @@ from typing import Any
 
 from ...context import RequestContext
 from ...http.errors import StripeError, parameter_missing
-from ...http.expand import register_expandable
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import UNSET, Arr, Bool, Enum, Field, Metadata, Obj, Range, Str, in_range, validate
 from ..common import apply_metadata
@@ -25,8 +24,6 @@ from .models import (
     check_currency,
     exclusive,
 )
-
-register_expandable("price", "product", "tiers", "currency_options")
 
 UPDATE: dict[str, Field] = {
     "active": Bool(),
