@@ -188,9 +188,12 @@ def parse(text: str) -> Query:
         word = reader.text[reader.pos : reader.pos + 4]
         for keyword in ("and", "or"):
             size = len(keyword)
-            if (
-                word[:size].lower() == keyword
-                and reader.text[reader.pos + size : reader.pos + size + 1].isspace()
+            if word[:size].lower() == keyword and reader.text[reader.pos + size : reader.pos + size + 1] in (
+                "",
+                " ",
+                "\t",
+                "\n",
+                "\r",
             ):
                 if conjunction is not None and conjunction != keyword:
                     raise SearchQueryError(
