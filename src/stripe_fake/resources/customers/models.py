@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ...http.errors import resource_missing
 from ...ids import new_id, random_hex
 from ..base import ResourceStore, StripeObject
+from ..search import NUMERIC, STRING, SearchField, SearchIndex, SearchSpec
 
 if TYPE_CHECKING:
-    pass
+    from ...state import AccountState
 
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 
@@ -141,16 +142,50 @@ def new_invoice_prefix() -> str:
     return random_hex(8)
 
 
+#: Customer search (``GET /v1/customers/search``): the query fields of Stripe's search docs.
+SEARCH: SearchSpec[Customer] = SearchSpec(
+    resource="customers",
+    url="/v1/customers/search",
+    fields={
+        "created": SearchField(NUMERIC, lambda c: c.created),
+        "email": SearchField(STRING, lambda c: c.fields.get("email")),
+        "name": SearchField(STRING, lambda c: c.fields.get("name")),
+        "phone": SearchField(STRING, lambda c: c.fields.get("phone")),
+    },
+    metadata=lambda c: c.metadata,
+)
+SEARCH_INDEXED = frozenset({"email", "name", "phone"})
+
+
 class CustomerStore(ResourceStore[Customer]):
-    """The account's customers. Deleted customers stay, rendered as ``{id, object, deleted}``."""
+    """The account's customers. Deleted customers stay, rendered as ``{id, object, deleted}``.
+
+    ``search_index`` holds exact values of the searchable text fields and metadata of live customers
+    (kept by :meth:`reindex` after every write), so an exact search does not scan the account.
+    """
 
     kind = "customer"
     id_prefixes = ("cus",)
 
+    def __init__(self, account: AccountState) -> None:
+        super().__init__(account)
+        self.search_index = SearchIndex()
+
     def create(self, fields: dict[str, Any], metadata: dict[str, str], now: int) -> Customer:
         fields.setdefault("invoice_prefix", new_invoice_prefix())
         customer = Customer(new_id("cus", 14), now, self.account.livemode, fields, metadata)
-        return self.table.add(customer.id, customer)
+        self.table.add(customer.id, customer)
+        self.reindex(customer)
+        return customer
+
+    def reindex(self, customer: Customer) -> None:
+        """Bring the search index up to date with ``customer`` (deleted ones leave it)."""
+        if customer.deleted:
+            self.search_index.drop(customer.id)
+            return
+        values = [(name, customer.fields.get(name)) for name in SEARCH_INDEXED]
+        values += [(f"metadata[{key}]", value) for key, value in customer.metadata.items()]
+        self.search_index.put(customer.id, values)
 
     def exists(self, customer_id: str) -> bool:
         """A customer that exists and is not deleted (meter events and alerts need one)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...context import RequestContext
-from ...http.errors import resource_missing, unrecognized_url
+from ...http.errors import resource_missing
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import (
     UNSET,
@@ -23,8 +23,9 @@ from ...http.schema import (
 )
 from ..common import apply_metadata
 from ..events.models import emit_from_request
+from ..search import search
 from .billing import apply_billing, emit_all, plan_billing
-from .models import Customer, CustomerStore
+from .models import SEARCH, SEARCH_INDEXED, Customer, CustomerStore
 
 _ADDRESS = Obj(
     {
@@ -172,6 +173,7 @@ def update_customer(ctx: RequestContext) -> dict[str, Any]:
     customer.fields.update(updates)
     customer.metadata = metadata
     events = apply_billing(ctx, customer, plan)
+    ctx.store(CustomerStore).reindex(customer)
     after = customer.render()
     emit_all(ctx, [e for e in events if e[0] == "customer.source.deleted"])
     emit_all(ctx, [e for e in events if e[0] != "customer.source.deleted"])
@@ -193,6 +195,7 @@ def delete_customer(ctx: RequestContext) -> dict[str, Any]:
         raise resource_missing("customer", customer.id)
     last_state = customer.render()
     customer.deleted = True
+    ctx.store(CustomerStore).reindex(customer)
     emit_from_request(ctx, "customer.deleted", last_state)
     return customer.render()
 
@@ -215,5 +218,25 @@ def list_customers(ctx: RequestContext) -> dict[str, Any]:
     )
 
 
-def search_not_implemented(ctx: RequestContext) -> dict[str, Any]:
-    raise unrecognized_url(ctx.request.method, ctx.request.path)
+SEARCH_PARAMS: dict[str, Field] = {
+    "query": Str(required=True, max_length=10000),
+    "limit": Int(minimum=1, maximum=100),
+    "page": Str(),
+}
+
+
+def search_customers(ctx: RequestContext) -> dict[str, Any]:
+    params = validate(SEARCH_PARAMS, ctx.params)
+    store = ctx.store(CustomerStore)
+    return search(
+        store.table,
+        SEARCH,
+        params["query"],
+        limit=params.get("limit", 10),
+        page=params.get("page"),
+        total_count="total_count" in params.get("expand", []),
+        visible=lambda c: not c.deleted,
+        render=Customer.render,
+        index=store.search_index,
+        indexed=SEARCH_INDEXED,
+    )
