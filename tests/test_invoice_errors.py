@@ -1,4 +1,4 @@
-"""Every error row of docs/fidelity.md's invoices table, through the SDK, with the state unchanged after it."""
+"""Every error row of docs/fidelity.md's invoices table, through the SDK; the state is unchanged after it."""
 
 from __future__ import annotations
 
