@@ -23,6 +23,7 @@ from ...http.schema import (
 )
 from ..common import apply_metadata
 from ..events.models import emit_from_request
+from ..subscriptions.models import SubscriptionStore
 from .billing import apply_billing, emit_all, plan_billing
 from .models import Customer, CustomerStore
 
@@ -192,6 +193,9 @@ def delete_customer(ctx: RequestContext) -> dict[str, Any]:
     if customer.deleted:
         raise resource_missing("customer", customer.id)
     last_state = customer.render()
+    subscriptions = ctx.account.find(SubscriptionStore)  # subscriptions: a deleted customer's are canceled
+    if subscriptions is not None:
+        subscriptions.cancel_for_customer(customer.id, now=ctx.now, cause=ctx.cause)
     customer.deleted = True
     emit_from_request(ctx, "customer.deleted", last_state)
     return customer.render()
