@@ -118,6 +118,21 @@ class StripeFake:
         """Forget every object, event and logged request."""
         self.backend.reset()
 
+    # -- payments (payments stream) -------------------------------------------------------------------
+
+    def set_payment_outcome(self, customer: Any, outcome: str | None, *, account: str | None = None) -> None:
+        """Force every payment of ``customer`` (an id or object) to ``"succeed"``, ``"decline"`` or
+        ``"authenticate"`` whatever its card (``None``: the card decides again).
+
+        For tests that do not care which test card pays; a declined payment reads as a
+        ``card_declined`` / ``generic_decline``, an authentication as ``authentication_required``.
+        """
+        from .resources.payment_methods.models import PaymentMethodStore
+
+        customer_id = customer if isinstance(customer, str) else customer["id"]
+        with self.backend.lock:
+            self.account(account).store(PaymentMethodStore).set_outcome(customer_id, outcome)
+
     def flush_error_reports(self) -> list[dict[str, Any]]:
         """Send every pending asynchronous meter-event error report now (as thin events); returns them.
 

@@ -124,7 +124,9 @@ class InvoiceItemStore:
     def new_id() -> str:
         return new_id("ii")
 
-    def pending_for(self, customer: str, *, subscription: str | None, only_subscription: bool) -> list[InvoiceItem]:
+    def pending_for(
+        self, customer: str, *, subscription: str | None, only_subscription: bool
+    ) -> list[InvoiceItem]:
         """Pending items a new invoice sweeps, oldest first.
 
         ``only_subscription``: just that subscription's items (a manual invoice for a subscription);

@@ -314,7 +314,9 @@ class Invoice:
             return 0
         return max(self.amount_due - self.amount_paid - self.amount_paid_off_stripe, 0)
 
-    def render(self, *, lines_limit: int = LINES_PAGE, include: frozenset[str] = frozenset()) -> dict[str, Any]:
+    def render(
+        self, *, lines_limit: int = LINES_PAGE, include: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
         """The ``invoice`` object; ``include``: includable fields asked with ``expand`` (``payments``)."""
         if self.deleted:
             return {"id": self.id, "object": "invoice", "deleted": True}
@@ -569,7 +571,7 @@ class InvoiceStore:
         if line.meter is not None:
             return str(label)
         quantity, _ = split_quantity(line.quantity)
-        return f"{quantity} × {label}"
+        return f"{quantity} \N{MULTIPLICATION SIGN} {label}"
 
     def _item_line(self, item: InvoiceItem) -> Line:
         return Line(
@@ -636,7 +638,10 @@ class InvoiceStore:
         customer = self.account.store(CustomerStore).table.get(invoice.customer)
         balance = customer_balance(customer) if customer is not None else 0
         result = totals(
-            [line.amount for line in invoice.lines], currency=invoice.currency, credits=credit_total, balance=balance
+            [line.amount for line in invoice.lines],
+            currency=invoice.currency,
+            credits=credit_total,
+            balance=balance,
         )
         invoice.subtotal, invoice.credits, invoice.total = result.subtotal, result.credits, result.total
         invoice.starting_balance, invoice.amount_due = result.starting_balance, result.amount_due
@@ -650,7 +655,9 @@ class InvoiceStore:
         old = invoice.jobs.pop(kind, None)
         if old is not None:
             self.account.scheduler.cancel(old)
-        invoice.jobs[kind] = self.account.scheduler.at(due, kind, self.account, invoice.id, clock=invoice.test_clock)
+        invoice.jobs[kind] = self.account.scheduler.at(
+            due, kind, self.account, invoice.id, clock=invoice.test_clock
+        )
 
     def _unschedule(self, invoice: Invoice, *kinds: str) -> None:
         for kind in kinds or tuple(invoice.jobs):
@@ -774,7 +781,9 @@ class InvoiceStore:
         invoice.effective_at = invoice.effective_at or now
         invoice.automatically_finalizes_at = None
         if invoice.collection_method == "send_invoice" and invoice.due_date is None:
-            invoice.due_date = now + _DAY * (invoice.days_until_due if invoice.days_until_due is not None else 30)
+            invoice.due_date = now + _DAY * (
+                invoice.days_until_due if invoice.days_until_due is not None else 30
+            )
         self._emit("invoice.finalized", invoice, now=now, cause=cause)
         self.account.bus.publish(self.account, InvoiceFinalized(invoice.id, invoice.subscription))
         if invoice.amount_due == 0 or invoice.below_minimum:
@@ -796,7 +805,7 @@ class InvoiceStore:
     ) -> ChargeResult:
         """Charge what remains, trying the payment methods in Stripe's order (invoice, subscription,
         then the customer's defaults inside ``charge``)."""
-        candidates = (
+        candidates: list[str | None] = (
             [payment_method]
             if payment_method is not None
             else [invoice.default_payment_method, invoice.subscription_payment_method]
@@ -808,7 +817,9 @@ class InvoiceStore:
         payment = self._payment(invoice, amount, now)
         if result.outcome == "succeeded":
             payment.status, payment.amount_paid, payment.paid_at = "paid", amount, now
-            emit_event(self.account, "invoice_payment.paid", payment.render(invoice.livemode), now=now, cause=cause)
+            emit_event(
+                self.account, "invoice_payment.paid", payment.render(invoice.livemode), now=now, cause=cause
+            )
             self._mark_paid(invoice, now=now, cause=cause, charged=amount)
             return result
         if result.outcome == "requires_action":

@@ -16,12 +16,34 @@ from ..customers.models import Customer, CustomerStore
 from ..events.models import emit_event
 from ..meter_events.models import MeterEventStore
 from ..meters.models import MeterStore
-from ..payment_methods.models import ChargeResult, charge
-from ..prices.models import Price, PriceStore
-from ..prices.pricing import line_amount
 
 if TYPE_CHECKING:
     from ...state import AccountState
+
+# Until the catalog and payments branches land, their modules are imported where used.
+Price = Any
+ChargeResult = Any
+
+
+def charge(
+    account: AccountState,
+    customer_id: str,
+    candidates: list[str | None],
+    amount: int,
+    currency: str,
+    *,
+    now: int,
+) -> Any:
+    from ..payment_methods.models import charge as charge_  # type: ignore[import-not-found]
+
+    return charge_(account, customer_id, candidates, amount, currency, now=now)
+
+
+def line_amount(price: Any, quantity: Decimal) -> int:
+    from ..prices.pricing import line_amount as line_amount_  # type: ignore[import-not-found]
+
+    return int(line_amount_(price, quantity))
+
 
 __all__ = [
     "ChargeResult",
@@ -47,15 +69,17 @@ __all__ = [
 ]
 
 
-def require_price(account: AccountState, price_id: str, *, param: str = "price") -> Price:
+def require_price(account: AccountState, price_id: str, *, param: str = "price") -> Any:
+    from ..prices.models import PriceStore  # type: ignore[import-not-found]
+
     return account.store(PriceStore).require(price_id, param=param)
 
 
-def metered_meter(price: Price) -> str | None:
+def metered_meter(price: Any) -> str | None:
     """The meter id of a metered price (its usage is aggregated), else ``None``."""
     recurring = price.recurring
     if recurring is not None and recurring.usage_type == "metered":
-        return recurring.meter
+        return str(recurring.meter)
     return None
 
 
@@ -69,34 +93,40 @@ def usage_total(account: AccountState, meter_id: str, customer: str, start: int,
 
 
 def require_customer(account: AccountState, customer_id: str, *, param: str = "customer") -> Customer:
-    return account.store(CustomerStore).require_active(customer_id, param=param)
+    """A customer that exists and is not deleted (400 ``resource_missing`` otherwise)."""
+    found = account.store(CustomerStore).table.get(customer_id)
+    if found is None or found.deleted:
+        raise resource_missing("customer", customer_id, param=param, status=400)
+    return found
 
 
 def customer_balance(customer: Customer) -> int:
-    return int(customer.balance)
+    return int(customer.fields.get("balance", 0))
 
 
 def set_customer_balance(customer: Customer, balance: int) -> None:
-    customer.balance = balance
+    customer.fields["balance"] = balance
 
 
 def customer_currency(customer: Customer) -> str | None:
-    return customer.currency
+    currency = customer.fields.get("currency")
+    return str(currency) if currency is not None else None
 
 
 def set_customer_currency(customer: Customer, currency: str) -> None:
-    customer.currency = currency
+    customer.fields["currency"] = currency
 
 
 def customer_test_clock(customer: Customer) -> str | None:
-    return customer.test_clock
+    clock = customer.fields.get("test_clock")
+    return str(clock) if clock is not None else None
 
 
 def take_invoice_number(customer: Customer) -> str:
     """``PREFIX-0001``: the customer's prefix and next sequence number (then incremented)."""
-    sequence = int(customer.next_invoice_sequence)
-    customer.next_invoice_sequence = sequence + 1
-    return f"{customer.invoice_prefix}-{sequence:04d}"
+    sequence = int(customer.fields.get("next_invoice_sequence", 1))
+    customer.fields["next_invoice_sequence"] = sequence + 1
+    return f"{customer.fields['invoice_prefix']}-{sequence:04d}"
 
 
 def customer_snapshot(customer: Customer) -> dict[str, Any]:

@@ -7,7 +7,20 @@ from typing import Any
 from ...context import RequestContext
 from ...http.errors import StripeError, invalid_request, resource_missing
 from ...http.pagination import LIST_PARAMS, paginate
-from ...http.schema import UNSET, Bool, Enum, Field, Int, Metadata, Obj, Range, Str, Unsupported, in_range, validate
+from ...http.schema import (
+    UNSET,
+    Bool,
+    Enum,
+    Field,
+    Int,
+    Metadata,
+    Obj,
+    Range,
+    Str,
+    Unsupported,
+    in_range,
+    validate,
+)
 from ..common import apply_metadata
 from .models import DRAFT, OPEN, PAID, UNCOLLECTIBLE, VOID, Invoice, InvoiceStore, Payment
 from .ports import ChargeResult, require_customer
@@ -50,7 +63,10 @@ CREATE: dict[str, Field] = {
     "customer": Str(required=True),
     "currency": Str(),
     "pending_invoice_items_behavior": Enum(["exclude", "include"]),
-    **{name: Unsupported("POST /v1/invoices") for name in (*_UNSUPPORTED_WRITE, "customer_account", "from_invoice")},
+    **{
+        name: Unsupported("POST /v1/invoices")
+        for name in (*_UNSUPPORTED_WRITE, "customer_account", "from_invoice")
+    },
     "subscription": Unsupported("POST /v1/invoices"),
 }
 UPDATE: dict[str, Field] = {
@@ -58,7 +74,14 @@ UPDATE: dict[str, Field] = {
     **{name: Unsupported("POST /v1/invoices/:id") for name in _UNSUPPORTED_WRITE},
 }
 #: Fields a finalized invoice still accepts (Stripe: amounts and collection settings freeze).
-_FINALIZED_EDITABLE = {"metadata", "description", "footer", "statement_descriptor", "auto_advance", "default_payment_method"}
+_FINALIZED_EDITABLE = {
+    "metadata",
+    "description",
+    "footer",
+    "statement_descriptor",
+    "auto_advance",
+    "default_payment_method",
+}
 LIST: dict[str, Field] = {
     **LIST_PARAMS,
     "customer": Str(),
@@ -83,7 +106,13 @@ PAYMENTS_LIST: dict[str, Field] = {
     "invoice": Str(),
     "status": Enum(["canceled", "open", "paid"]),
     "created": Range(),
-    "payment": Obj({"type": Enum(["payment_intent", "payment_record"], required=True), "payment_intent": Str(), "payment_record": Str()}),
+    "payment": Obj(
+        {
+            "type": Enum(["payment_intent", "payment_record"], required=True),
+            "payment_intent": Str(),
+            "payment_record": Str(),
+        }
+    ),
 }
 
 _INCLUDABLE = ("payments", "confirmation_secret")
@@ -137,7 +166,16 @@ def _fields(params: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {name: (None if params[name] is UNSET else params[name]) for name in names if name in params}
 
 
-_PLAIN = ("description", "footer", "statement_descriptor", "default_payment_method", "days_until_due", "due_date", "effective_at", "number")
+_PLAIN = (
+    "description",
+    "footer",
+    "statement_descriptor",
+    "default_payment_method",
+    "days_until_due",
+    "due_date",
+    "effective_at",
+    "number",
+)
 
 
 def create_invoice(ctx: RequestContext) -> dict[str, Any]:
@@ -222,7 +260,9 @@ def list_invoices(ctx: RequestContext) -> dict[str, Any]:
             return False
         if subscription is not None and invoice.subscription != subscription:
             return False
-        if (status is not None and invoice.status != status) or (method is not None and invoice.collection_method != method):
+        if (status is not None and invoice.status != status) or (
+            method is not None and invoice.collection_method != method
+        ):
             return False
         if due and (invoice.due_date is None or not in_range(invoice.due_date, due)):
             return False
@@ -230,13 +270,22 @@ def list_invoices(ctx: RequestContext) -> dict[str, Any]:
 
     items: Any
     if subscription is not None or customer is not None:
-        ids = store.by_subscription.get(subscription, []) if subscription is not None else store.by_customer.get(customer or "", [])
+        ids = (
+            store.by_subscription.get(subscription, [])
+            if subscription is not None
+            else store.by_customer.get(customer or "", [])
+        )
         items = [invoice for invoice in (store.table.require(i) for i in reversed(ids)) if keep(invoice)]
     else:
         items = store.table.newest_first(keep)
     include = _include(params)
     return paginate(
-        items, params, "/v1/invoices", key=lambda i: i.id, render=lambda i: i.render(include=include), kind="invoice"
+        items,
+        params,
+        "/v1/invoices",
+        key=lambda i: i.id,
+        render=lambda i: i.render(include=include),
+        kind="invoice",
     )
 
 
@@ -248,7 +297,8 @@ def list_lines(ctx: RequestContext) -> dict[str, Any]:
     after, before = params.get("starting_after"), params.get("ending_before")
     if after is not None and before is not None:
         raise invalid_request(
-            "You may only specify one of these parameters: ending_before, starting_after.", param="ending_before"
+            "You may only specify one of these parameters: ending_before, starting_after.",
+            param="ending_before",
         )
     ids = [line.id for line in lines]
     for cursor, name in ((after, "starting_after"), (before, "ending_before")):
@@ -279,15 +329,18 @@ def finalize_invoice(ctx: RequestContext) -> dict[str, Any]:
         raise invalid_request(
             "This invoice is already finalized, you can't re-finalize a non-draft invoice.", param=None
         )
-    ctx.store(InvoiceStore).finalize(invoice, now=ctx.now, cause=ctx.cause, auto_advance=params.get("auto_advance"))
+    ctx.store(InvoiceStore).finalize(
+        invoice, now=ctx.now, cause=ctx.cause, auto_advance=params.get("auto_advance")
+    )
     return _render(ctx, invoice, params)
 
 
 def _charge_error(result: ChargeResult) -> StripeError:
     if result.outcome == "requires_action":
         return StripeError(
-            "This payment requires additional user action before it can be completed successfully. Payment can be "
-            "completed using the PaymentIntent associated with the invoice. For more details see: "
+            "This payment requires additional user action before it can be completed successfully. "
+            "Payment can be completed using the PaymentIntent associated with the invoice. "
+            "For more details see: "
             "https://stripe.com/docs/billing/subscriptions/overview#requires-action",
             status=402,
             type="card_error",
@@ -295,8 +348,8 @@ def _charge_error(result: ChargeResult) -> StripeError:
         )
     if result.payment_method is None:
         return invalid_request(
-            "This customer has no attached payment source or default payment method. Please consider adding a "
-            "default payment method. For more information, visit "
+            "This customer has no attached payment source or default payment method. "
+            "Please consider adding a default payment method. For more information, visit "
             "https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.",
             param=None,
         )
@@ -339,7 +392,9 @@ def pay_invoice(ctx: RequestContext) -> dict[str, Any]:
 
 
 def _transition_error(action: str, invoice: Invoice, allowed: str) -> StripeError:
-    return invalid_request(f"You can only {action} {allowed} invoices; this invoice is {invoice.status}.", param=None)
+    return invalid_request(
+        f"You can only {action} {allowed} invoices; this invoice is {invoice.status}.", param=None
+    )
 
 
 def void_invoice(ctx: RequestContext) -> dict[str, Any]:
@@ -391,9 +446,13 @@ def list_invoice_payments(ctx: RequestContext) -> dict[str, Any]:
     intent = payment.get("payment_intent")
 
     def keep(p: Payment) -> bool:
-        if (invoice_id is not None and p.invoice != invoice_id) or (status is not None and p.status != status):
+        if (invoice_id is not None and p.invoice != invoice_id) or (
+            status is not None and p.status != status
+        ):
             return False
-        if payment and (payment["type"] != "payment_intent" or (intent is not None and p.payment_intent != intent)):
+        if payment and (
+            payment["type"] != "payment_intent" or (intent is not None and p.payment_intent != intent)
+        ):
             return False
         return in_range(p.created, created)
 
@@ -405,5 +464,10 @@ def list_invoice_payments(ctx: RequestContext) -> dict[str, Any]:
         items = store.payments.newest_first(keep)
     livemode = ctx.account.livemode
     return paginate(
-        items, params, "/v1/invoice_payments", key=lambda p: p.id, render=lambda p: p.render(livemode), kind="invoice_payment"
+        items,
+        params,
+        "/v1/invoice_payments",
+        key=lambda p: p.id,
+        render=lambda p: p.render(livemode),
+        kind="invoice_payment",
     )
