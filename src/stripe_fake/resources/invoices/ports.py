@@ -16,27 +16,13 @@ from ..customers.models import Customer, CustomerStore
 from ..events.models import emit_event
 from ..meter_events.models import MeterEventStore
 from ..meters.models import MeterStore
+from ..payment_methods.models import ChargeResult, charge
 
 if TYPE_CHECKING:
     from ...state import AccountState
 
-# Until the catalog and payments branches land, their modules are imported where used.
+# Until the catalog branch lands, its modules are imported where used.
 Price = Any
-ChargeResult = Any
-
-
-def charge(
-    account: AccountState,
-    customer_id: str,
-    candidates: list[str | None],
-    amount: int,
-    currency: str,
-    *,
-    now: int,
-) -> Any:
-    from ..payment_methods.models import charge as charge_  # type: ignore[import-not-found]
-
-    return charge_(account, customer_id, candidates, amount, currency, now=now)
 
 
 def line_amount(price: Any, quantity: Decimal) -> int:
@@ -94,39 +80,34 @@ def usage_total(account: AccountState, meter_id: str, customer: str, start: int,
 
 def require_customer(account: AccountState, customer_id: str, *, param: str = "customer") -> Customer:
     """A customer that exists and is not deleted (400 ``resource_missing`` otherwise)."""
-    found = account.store(CustomerStore).table.get(customer_id)
-    if found is None or found.deleted:
-        raise resource_missing("customer", customer_id, param=param, status=400)
-    return found
+    return account.store(CustomerStore).require_active(customer_id, param=param)
 
 
 def customer_balance(customer: Customer) -> int:
-    return int(customer.fields.get("balance", 0))
+    return customer.balance
 
 
 def set_customer_balance(customer: Customer, balance: int) -> None:
-    customer.fields["balance"] = balance
+    customer.balance = balance
 
 
 def customer_currency(customer: Customer) -> str | None:
-    currency = customer.fields.get("currency")
-    return str(currency) if currency is not None else None
+    return customer.currency
 
 
 def set_customer_currency(customer: Customer, currency: str) -> None:
-    customer.fields["currency"] = currency
+    customer.set_currency(currency)
 
 
 def customer_test_clock(customer: Customer) -> str | None:
-    clock = customer.fields.get("test_clock")
-    return str(clock) if clock is not None else None
+    return customer.test_clock
 
 
 def take_invoice_number(customer: Customer) -> str:
     """``PREFIX-0001``: the customer's prefix and next sequence number (then incremented)."""
-    sequence = int(customer.fields.get("next_invoice_sequence", 1))
-    customer.fields["next_invoice_sequence"] = sequence + 1
-    return f"{customer.fields['invoice_prefix']}-{sequence:04d}"
+    sequence = customer.next_invoice_sequence
+    customer.next_invoice_sequence = sequence + 1
+    return f"{customer.invoice_prefix}-{sequence:04d}"
 
 
 def customer_snapshot(customer: Customer) -> dict[str, Any]:

@@ -346,7 +346,7 @@ def _charge_error(result: ChargeResult) -> StripeError:
             type="card_error",
             code="invoice_payment_intent_requires_action",
         )
-    if result.payment_method is None:
+    if result.payment_method is None and result.code is None:
         return invalid_request(
             "This customer has no attached payment source or default payment method. "
             "Please consider adding a default payment method. For more information, visit "
