@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from stripe_fake import StripeFake
+from stripe_fake.resources.v2_events.models import ThinEventEmitted
 
 ERROR_REPORT = "v1.billing.meter.error_report_triggered"
 NO_METER = "v1.billing.meter.no_meter_found"
@@ -38,7 +39,7 @@ def _create(client: stripe.StripeClient, **overrides: Any) -> Any:
 
 
 def _thin_event(stripe_fake: StripeFake, event_type: str, account: str | None = None) -> dict[str, Any]:
-    """A synthetic thin event, announced the way the v2 producers do (``backend.thin_event_listeners``)."""
+    """A synthetic thin event, announced the way the v2 producers do (on the bus)."""
     backend = stripe_fake.backend
     state = backend.account(account)
     event: dict[str, Any] = {
@@ -52,9 +53,7 @@ def _thin_event(stripe_fake: StripeFake, event_type: str, account: str | None = 
     }
     if account is not None:
         event["context"] = account
-    backend.thin_events.append(event)
-    for listener in list(backend.thin_event_listeners):
-        listener(state, event)
+    backend.bus.publish(state, ThinEventEmitted(event))
     return event
 
 

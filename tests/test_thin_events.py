@@ -22,7 +22,7 @@ from compat import (
 from stripe.events import V1BillingMeterErrorReportTriggeredEvent
 
 from stripe_fake import StripeFake
-from stripe_fake.resources.v2_events.models import notification_payload
+from stripe_fake.resources.v2_events.models import ThinEventEmitted, notification_payload
 
 NOW = 1717243200  # 2024-06-01T12:00:00Z
 SECRET = "whsec_test_secret"
@@ -235,8 +235,8 @@ def test_flush_error_reports_sends_pending_reports_now(
 
 def test_listeners_hear_each_thin_event(stripe_fake: StripeFake, meter: stripe.billing.Meter) -> None:
     heard: list[tuple[str | None, str]] = []
-    stripe_fake.backend.thin_event_listeners.append(
-        lambda account, event: heard.append((account.id, event["type"]))
+    stripe_fake.backend.bus.subscribe(
+        ThinEventEmitted, lambda account, message: heard.append((account.id, message.event["type"]))
     )
     bad_event("e1")
     assert heard == [(None, TRIGGERED)]

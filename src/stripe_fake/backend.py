@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from .bus import Bus
 from .clock import Clock, SystemClock
-from .config import FakeConfig
+from .config import DEFAULT_API_VERSION, FakeConfig
 from .context import Reply, RequestContext
 from .faults import FaultInjector
 from .http import idempotency
@@ -34,12 +35,12 @@ from .http.messages import FakeRequest, FakeResponse
 from .http.routing import Route, Router
 from .ids import new_id
 from .recording import EventRecorder, RequestLog
+from .scheduler import Scheduler
 from .state import PLATFORM, AccountState
 
 API_HOST = "api.stripe.com"
 METER_EVENTS_HOST = "meter-events.stripe.com"
-STRIPE_HOSTS = (API_HOST, METER_EVENTS_HOST)
-DEFAULT_API_VERSION = "2026-10-28.endive"
+__all__ = ["API_HOST", "DEFAULT_API_VERSION", "METER_EVENTS_HOST", "Backend", "RecordedRequest"]
 _KEY_PREFIXES = ("sk_test_", "rk_test_")
 _UNDECODED: Any = object()
 
@@ -106,7 +107,7 @@ class Backend:
     """Routing, auth, decoding, errors and expansion around the resource handlers."""
 
     def __init__(self, clock: Clock | None = None, config: FakeConfig | None = None) -> None:
-        from .resources import all_routes
+        from .resources import EventEmitted, ThinEventEmitted, all_routes, install_all, lookup_stores
 
         self.clock: Clock = clock or SystemClock()
         self._now = 0
@@ -119,12 +120,17 @@ class Backend:
         self.unimplemented = RequestLog()
         self.internal_errors: list[BaseException] = []
         self.events = EventRecorder()
-        # Called with (account, event) for every emitted event (webhook delivery hooks in here).
-        self.event_listeners: list[Callable[[AccountState, dict[str, Any]], None]] = []
-        # v2 thin events (``v2.core.event``), oldest first, and who wants to hear of each new one
-        # (event destination delivery subscribes here).
+        # v2 thin events (``v2.core.event``), oldest first.
         self.thin_events: list[dict[str, Any]] = []
-        self.thin_event_listeners: list[Callable[[AccountState, dict[str, Any]], None]] = []
+        # What resources publish (events, usage...) and who listens; the recorder hears first.
+        self.bus = Bus()
+        self.bus.subscribe(EventEmitted, self._record_event)
+        self.bus.subscribe(ThinEventEmitted, self._record_thin_event)
+        # Due work (delayed usage, error reports, later renewals...): run before and after each request.
+        self.scheduler = Scheduler(self.account, self.internal_errors.append)
+        install_all(self.bus, self.scheduler)
+        #: The store classes that may hold an object id (by its prefix), for ``expand``.
+        self.stores_for = lookup_stores
         # Extension points: called with the context before the handler / with the final response.
         self.before_handler: list[Callable[[RequestContext], FakeResponse | None]] = []
         self.after_handler: list[Callable[[RequestContext, FakeResponse], None]] = []
@@ -139,6 +145,19 @@ class Backend:
         self.delivery = Deliverer(self)
 
     # -- state -------------------------------------------------------------------------------------
+
+    def _record_event(self, account: AccountState, message: Any) -> None:
+        self.events.append(message.event)
+
+    def _record_thin_event(self, account: AccountState, message: Any) -> None:
+        self.thin_events.append(message.event)
+
+    def run_due(self, now: int | None = None) -> int:
+        """Run the account clock's due work (at ``now``, default the clock's time); how many jobs ran.
+
+        Call it inside :meth:`locked` (deliveries it causes run once the lock is released).
+        """
+        return self.scheduler.run_due(self.now() if now is None else now)
 
     def now(self) -> int:
         now = int(self.clock.now())
@@ -165,6 +184,7 @@ class Backend:
             self.internal_errors.clear()
             self.events.clear()
             self.thin_events.clear()
+            self.scheduler.clear()
             self.faults.clear()
             self.faults.add_many(self.config.fail_next)
             self.delivery.clear()
@@ -245,6 +265,8 @@ class Backend:
             api_key = self._authenticate(request, route)
             params = self._decode(request, api_mode, route.checks_depth)
             headers = request.headers  # names are lower-cased
+            now = self.now()
+            self.scheduler.run_due(now)  # what the clock made due happens before the request is seen
             ctx = RequestContext(
                 backend=self,
                 # v2 calls name the account in Stripe-Context (e.g. a thin event's fetch_event()).
@@ -253,7 +275,7 @@ class Backend:
                 route=route,
                 params=params,
                 path=path_params,
-                now=self.now(),
+                now=now,
                 request_id=request_id,
                 idempotency_key=headers.get("idempotency-key"),
                 api_key=api_key,
@@ -264,6 +286,7 @@ class Backend:
                 self._log(request, injected, route, request_id)
                 return injected
             response = idempotency.run(ctx, self._execute, lambda err: self._error(err, api_mode, request_id))
+            self.scheduler.run_due(now)  # and what the request made due at once (e.g. error reports)
         except StripeError as err:
             response = self._error(err, api_mode, request_id)
         self._log(request, response, route, request_id)

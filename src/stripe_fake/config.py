@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+#: The API version responses and events are rendered at when a request does not send ``Stripe-Version``.
+DEFAULT_API_VERSION = "2026-10-28.endive"
+
 
 @dataclass
 class FakeConfig:

@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 S = TypeVar("S", bound=Store)
 
 
+@dataclass(frozen=True)
+class RequestCause:
+    """What caused an event: the API request (its id and idempotency key). ``None`` in place of a
+    cause means scheduled work (the event's ``request.id`` is null)."""
+
+    request_id: str | None
+    idempotency_key: str | None = None
+
+
 @dataclass
 class RequestContext:
     backend: Backend
@@ -31,6 +40,11 @@ class RequestContext:
 
     def store(self, cls: type[S]) -> S:
         return self.account.store(cls)
+
+    @property
+    def cause(self) -> RequestCause:
+        """This request as the cause of the events it emits."""
+        return RequestCause(self.request_id, self.idempotency_key)
 
 
 @dataclass

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .resources import EventEmitted, ThinEventEmitted
 from .resources.event_destinations.models import EventDestination, EventDestinationStore
 from .resources.webhook_endpoints.models import WebhookEndpoint, WebhookEndpointStore
 
@@ -281,8 +282,8 @@ class Deliverer:
         self.dispatch: Callable[[list[_Job]], None] | None = None
         for base_url, app in (backend.config.mounts or {}).items():
             self.mount(base_url, app)
-        backend.event_listeners.append(self.on_event)
-        backend.thin_event_listeners.append(self.on_thin_event)
+        backend.bus.subscribe(EventEmitted, self._on_event_emitted)
+        backend.bus.subscribe(ThinEventEmitted, self._on_thin_event_emitted)
 
     # -- configuration -------------------------------------------------------------------------------
 
@@ -342,6 +343,21 @@ class Deliverer:
                 if destination.accepts(event_type, payload=payload, from_self=own):
                     found.append(destination)
         return found
+
+    def _on_event_emitted(self, account: AccountState, message: EventEmitted) -> None:
+        self.on_event(account, message.event)
+
+    def _on_thin_event_emitted(self, account: AccountState, message: ThinEventEmitted) -> None:
+        self.on_thin_event(account, message.event)
+        if message.only is None:
+            return
+        # a ping: also to that one destination, whatever it selects (once: deliver_to skips duplicates)
+        for owner in (account, self.backend.account(None)):
+            destination = owner.store(EventDestinationStore).table.get(message.only)
+            if destination is not None:
+                if destination.type == "webhook_endpoint":
+                    self.deliver_to(account, message.event, destination)
+                return
 
     def on_event(self, account: AccountState, event: dict[str, Any]) -> None:
         """A v1 event was emitted: set ``pending_webhooks`` and queue one delivery per receiver."""

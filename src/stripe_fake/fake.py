@@ -73,8 +73,23 @@ class StripeFake:
 
     @property
     def events(self) -> EventRecorder:
-        """Every event the fake emitted, oldest first (``fake.events.of_type("billing.meter.created")``)."""
+        """Every event the fake emitted, oldest first (``fake.events.of_type("billing.meter.created")``).
+
+        Reading it first runs the work the clock made due (see :meth:`run_due`), so after
+        ``frozen.tick(...)`` it already holds the events that became due.
+        """
+        self.run_due()
         return self.backend.events
+
+    def run_due(self) -> int:
+        """Run the work that is due at the fake's clock now (delayed meter events, error reports,
+        renewals...), as the next API request would; returns how many jobs ran.
+
+        For tests that moved freezegun / time-machine and want to assert without making a request.
+        Deliveries it causes happen before it returns.
+        """
+        with self.backend.locked():
+            return self.backend.run_due()
 
     def assert_event(
         self, event_type: str, *, count: int | None = None, **filters: Any
@@ -86,6 +101,7 @@ class StripeFake:
         or a dotted key (``**{"alert.id": ...}``). Without ``count`` at least one must match. Returns the
         matching events; the failure message lists every event that was emitted.
         """
+        self.run_due()
         return self.backend.events.assert_event(event_type, count=count, **filters)
 
     @property
@@ -165,7 +181,9 @@ class StripeFake:
 
     @property
     def deliveries(self) -> DeliveryLog:
-        """Every webhook delivery attempt (v1 events and thin event notifications), oldest first."""
+        """Every webhook delivery attempt (v1 events and thin event notifications), oldest first
+        (reading it first runs the work that is due, as :attr:`events` does)."""
+        self.run_due()
         return self.backend.delivery.deliveries
 
     def mount(self, base_url: str, app: Any, kind: MountKind | None = None) -> None:

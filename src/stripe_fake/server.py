@@ -44,6 +44,7 @@ from .config import FakeConfig
 from .delivery import BackgroundDelivery, notification_of, sign
 from .http.messages import FakeRequest, FakeResponse
 from .persistence import StateError, load_state, remove_temporary_files, save_state
+from .resources import EventEmitted, ThinEventEmitted
 from .resources.meter_events.models import MeterEventStore, settle
 from .state import AccountState
 
@@ -135,9 +136,15 @@ class Forwarder:
 
     def attach(self, backend: Backend) -> None:
         if self.url is not None:
-            backend.event_listeners.append(self.on_event)
+            backend.bus.subscribe(EventEmitted, self._on_event_emitted)
         if self.thin_url is not None:
-            backend.thin_event_listeners.append(self.on_thin_event)
+            backend.bus.subscribe(ThinEventEmitted, self._on_thin_event_emitted)
+
+    def _on_event_emitted(self, account: AccountState, message: EventEmitted) -> None:
+        self.on_event(account, message.event)
+
+    def _on_thin_event_emitted(self, account: AccountState, message: ThinEventEmitted) -> None:
+        self.on_thin_event(account, message.event)
 
     def on_event(self, account: AccountState, event: dict[str, Any]) -> None:
         if self.url is not None and event_matches(str(event.get("type", "")), self.event_types):

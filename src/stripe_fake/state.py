@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from .backend import Backend
+    from .bus import Bus
+    from .config import FakeConfig
+    from .scheduler import Scheduler
 
 PLATFORM = "platform"
 
@@ -32,6 +35,25 @@ class AccountState:
     def livemode(self) -> bool:
         return False
 
+    # Narrow views of the backend for resources (they never import or reach into the backend).
+    @property
+    def bus(self) -> Bus:
+        """Where resources publish what happened (``bus.publish(account, Topic(...))``)."""
+        return self.backend.bus
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """Where resources schedule due work (``scheduler.at(due, kind, account, ref)``)."""
+        return self.backend.scheduler
+
+    @property
+    def config(self) -> FakeConfig:
+        return self.backend.config
+
+    def find(self, cls: type[S]) -> S | None:
+        """The account's store of type ``cls`` if it was ever created, else ``None`` (never creates it)."""
+        return self._stores.get(cls)
+
     def store(self, cls: type[S]) -> S:
         """The account's store of type ``cls``, created on first use."""
         found = self._stores.get(cls)
@@ -41,8 +63,20 @@ class AccountState:
         return found
 
     def lookup(self, object_id: str) -> dict[str, Any] | None:
-        """Render the object with this id (for ``expand``), or ``None``."""
+        """Render the object with this id (for ``expand``), or ``None``.
+
+        Stores on the resource base are found by the id's prefix (``ResourceStore.id_prefixes``);
+        other stores that can render by id are asked in turn.
+        """
+        for cls in self.backend.stores_for(object_id):
+            store = self._stores.get(cls)
+            if store is not None:
+                found = store.render_by_id(object_id)
+                if found is not None:
+                    return found  # type: ignore[no-any-return]
         for store in list(self._stores.values()):
+            if getattr(type(store), "id_prefixes", None):
+                continue  # asked above if the prefix is its own
             render = getattr(store, "render_by_id", None)
             if render is not None:
                 found = render(object_id)

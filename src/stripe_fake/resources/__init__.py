@@ -1,11 +1,36 @@
 """One package per Stripe resource: ``models.py`` (state and rules), ``responses.py`` (HTTP in and
-out) and ``urls.py`` (routes). Add a resource by listing its package name in ``RESOURCE_PACKAGES``."""
+out) and ``urls.py`` (routes). Add a resource by listing its package name in ``RESOURCE_PACKAGES``.
+
+A package's ``__init__.py`` may define ``install(bus, scheduler)``: the backend calls it once when it
+starts (register job kinds and bus subscriptions there, never in a store's constructor).
+
+This module is also the one door of the dispatcher side (backend, delivery, fake, server,
+persistence) into the resources: what they need is re-exported here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
+from typing import TYPE_CHECKING, Any, cast
 
 from ..http.routing import Route
+from .base import lookup_stores
+from .events.models import EventEmitted
+from .v2_events.models import ThinEventEmitted
+
+if TYPE_CHECKING:
+    from ..bus import Bus
+    from ..scheduler import Scheduler
+
+__all__ = [
+    "RESOURCE_PACKAGES",
+    "EventEmitted",
+    "ThinEventEmitted",
+    "all_routes",
+    "install_all",
+    "lookup_stores",
+]
 
 RESOURCE_PACKAGES = (
     "customers",
@@ -28,6 +53,15 @@ RESOURCE_PACKAGES = (
     "credit_notes",
     "customer_balance_transactions",
 )
+
+
+def install_all(bus: Bus, scheduler: Scheduler) -> None:
+    """Call every package's ``install(bus, scheduler)``, in ``RESOURCE_PACKAGES`` order."""
+    for name in RESOURCE_PACKAGES:
+        module = import_module(f"{__name__}.{name}")
+        install = getattr(module, "install", None)
+        if install is not None:
+            cast(Callable[[Any, Any], None], install)(bus, scheduler)
 
 
 def all_routes() -> list[Route]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...backend import DEFAULT_API_VERSION
+from ...config import DEFAULT_API_VERSION
 from ...context import RequestContext
 from ...http.errors import StripeError
 from ...http.schema import Arr, Enum, Field, Int, Metadata, Obj, Str
@@ -182,11 +182,9 @@ def ping_destination(ctx: RequestContext) -> dict[str, Any]:
             "type": "v2.core.event_destination",
             "url": f"/v2/core/event_destinations/{destination.id}",
         },
-        request_id=ctx.request_id,
-        idempotency_key=ctx.idempotency_key,
+        cause=ctx.cause,
+        only=destination.id,
     )
-    if destination.type == "webhook_endpoint":
-        ctx.backend.delivery.deliver_to(ctx.account, event, destination)
     return dict(event)
 
 

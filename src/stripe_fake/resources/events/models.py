@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ...backend import DEFAULT_API_VERSION
+from ...config import DEFAULT_API_VERSION
 from ...ids import new_id
 from ..common import ObjectTable
 
 if TYPE_CHECKING:
-    from ...context import RequestContext
+    from ...context import RequestCause, RequestContext
     from ...state import AccountState
+
+
+@dataclass(frozen=True)
+class EventEmitted:
+    """Bus topic: a v1 event was recorded (the recorder, webhook delivery and forwarding subscribe)."""
+
+    event: dict[str, Any]
 
 
 class EventStore:
@@ -32,17 +40,22 @@ def emit_event(
     data_object: dict[str, Any],
     *,
     now: int,
+    cause: RequestCause | None = None,
+    previous_attributes: dict[str, Any] | None = None,
     api_version: str | None = None,
     request_id: str | None = None,
     idempotency_key: str | None = None,
-    previous_attributes: dict[str, Any] | None = None,
     fresh: bool = False,
 ) -> dict[str, Any]:
-    """Record a v1 event for ``account`` and hand it to the backend's event listeners.
+    """Record a v1 event for ``account`` and publish :class:`EventEmitted` on the account's bus.
 
+    ``cause`` is the request that caused it (``ctx.cause``); ``None`` is scheduled work (the event's
+    ``request.id`` is null), unless the older ``request_id``/``idempotency_key`` are given.
     ``data_object`` is copied, unless ``fresh`` says the caller built it for this event alone (a new
     render nobody else holds), which saves a deep copy.
     """
+    if cause is not None:
+        request_id, idempotency_key = cause.request_id, cause.idempotency_key
     data: dict[str, Any] = {"object": data_object if fresh else copy.deepcopy(data_object)}
     if previous_attributes is not None:
         data["previous_attributes"] = copy.deepcopy(previous_attributes)
@@ -60,10 +73,7 @@ def emit_event(
     if account.id is not None:
         event["account"] = account.id
     account.store(EventStore).table.add(event["id"], event)
-    backend = account.backend
-    backend.events.append(event)
-    for listener in list(backend.event_listeners):
-        listener(account, event)
+    account.bus.publish(account, EventEmitted(event))
     return event
 
 
@@ -79,7 +89,6 @@ def emit_from_request(
         event_type,
         data_object,
         now=ctx.now,
-        request_id=ctx.request_id,
-        idempotency_key=ctx.idempotency_key,
+        cause=ctx.cause,
         previous_attributes=previous_attributes,
     )

@@ -138,13 +138,13 @@ def list_event_summaries(ctx: RequestContext) -> dict[str, Any]:
     if customer not in ctx.store(CustomerStore).table:
         raise resource_missing("customer", customer, param="customer", status=400)
     start, end = params["start_time"], params["end_time"]
-    usage = ctx.store(MeterEventStore).usage.get((meter.id, customer))
+    meter_events = ctx.store(MeterEventStore)
     window = params.get("value_grouping_window")
     windows: list[tuple[int, int, Agg]]
     if window is None:
-        agg = usage.range(start, end) if usage is not None else Agg()
-        windows = [(start, end, agg)]
+        windows = [(start, end, meter_events.aggregate_agg(meter, customer, start, end))]
     else:
+        usage = meter_events.usage.get((meter.id, customer))
         size = HOUR if window == "hour" else DAY
         found = usage.windows_in(size, start, end) if usage is not None else []
         windows = [(key, key + size, agg) for key, agg in reversed(found)]

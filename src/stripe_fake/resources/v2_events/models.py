@@ -7,13 +7,25 @@ notification form (:func:`notification_payload`: the event without ``data``).
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...ids import new_id
 from .timefmt import rfc3339
 
 if TYPE_CHECKING:
+    from ...context import RequestCause
     from ...state import AccountState
+
+
+@dataclass(frozen=True)
+class ThinEventEmitted:
+    """Bus topic: a thin event was recorded. ``only`` names the one event destination it goes to
+    (a ping), ``None`` for every destination that selects it."""
+
+    event: dict[str, Any]
+    only: str | None = None
+
 
 #: "You can access events through the Retrieve Event API for 30 days."
 RETENTION = 30 * 86400
@@ -48,14 +60,19 @@ def emit_thin_event(
     now: int,
     data: dict[str, Any] | None = None,
     related_object: dict[str, Any] | None = None,
+    cause: RequestCause | None = None,
     request_id: str | None = None,
     idempotency_key: str | None = None,
+    only: str | None = None,
 ) -> dict[str, Any]:
-    """Record a ``v2.core.event`` for ``account`` and hand it to ``backend.thin_event_listeners``.
+    """Record a ``v2.core.event`` for ``account`` and publish :class:`ThinEventEmitted`.
 
-    ``related_object`` is ``{id, type, url}``; ``reason`` is set when ``request_id`` is given.
-    Returns the full event (with ``data``).
+    ``related_object`` is ``{id, type, url}``; ``reason`` is set when the event has a request as its
+    ``cause`` (or the older ``request_id``). ``only`` sends it to that one event destination,
+    whatever it selects (a ping). Returns the full event (with ``data``).
     """
+    if cause is not None:
+        request_id, idempotency_key = cause.request_id, cause.idempotency_key
     event: dict[str, Any] = {
         "id": new_id("evt_test", 40),
         "object": "v2.core.event",
@@ -76,10 +93,7 @@ def emit_thin_event(
     if data is not None:
         event["data"] = copy.deepcopy(data)
     account.store(ThinEventStore).add(event, now)
-    backend = account.backend
-    backend.thin_events.append(event)
-    for listener in list(backend.thin_event_listeners):
-        listener(account, event)
+    account.bus.publish(account, ThinEventEmitted(event, only))
     return event
 
 
