@@ -45,7 +45,6 @@ from .delivery import BackgroundDelivery, notification_of, sign
 from .http.messages import FakeRequest, FakeResponse
 from .persistence import StateError, load_state, remove_temporary_files, save_state
 from .resources import EventEmitted, ThinEventEmitted
-from .resources.meter_events.models import MeterEventStore, settle
 from .state import AccountState
 
 log = logging.getLogger("stripe_fake.server")
@@ -323,8 +322,7 @@ class StripeFakeServer:
         clock applies (and forwards) due work at once. Resulting deliveries run after the lock is freed.
         """
         with self.backend.locked():
-            if any(MeterEventStore in account._stores for account in self.backend.accounts.values()):
-                settle(self.backend, self.backend.now())
+            self.backend.run_due()
 
     # -- requests ------------------------------------------------------------------------------------
 
