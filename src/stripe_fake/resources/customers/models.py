@@ -170,12 +170,16 @@ class CustomerStore(ResourceStore[Customer]):
     def __init__(self, account: AccountState) -> None:
         super().__init__(account)
         self.search_index = SearchIndex()
+        #: Customer ids by the email they were given (creation or update); entries may be stale (the
+        #: email changed since), :meth:`with_email` checks and drops those. ``list(email=)`` reads it.
+        self.by_email: dict[str, list[str]] = {}
 
     def create(self, fields: dict[str, Any], metadata: dict[str, str], now: int) -> Customer:
         fields.setdefault("invoice_prefix", new_invoice_prefix())
         customer = Customer(new_id("cus", 14), now, self.account.livemode, fields, metadata)
         self.table.add(customer.id, customer)
         self.reindex(customer)
+        self.index_email(customer)
         return customer
 
     def reindex(self, customer: Customer) -> None:
@@ -186,6 +190,31 @@ class CustomerStore(ResourceStore[Customer]):
         values = [(name, customer.fields.get(name)) for name in SEARCH_INDEXED]
         values += [(f"metadata[{key}]", value) for key, value in customer.metadata.items()]
         self.search_index.put(customer.id, values)
+
+    def index_email(self, customer: Customer) -> None:
+        """Note the customer's current email in :attr:`by_email` (call after the email may have changed)."""
+        email = customer.fields.get("email")
+        if isinstance(email, str):
+            self.by_email.setdefault(email, []).append(customer.id)
+
+    def with_email(self, email: str) -> list[str]:
+        """Ids of the customers whose email is ``email`` now, in creation order (deleted ones included)."""
+        listed = self.by_email.get(email)
+        if not listed:
+            return []
+        table = self.table
+        current = {i for i in listed if (c := table.get(i)) is not None and c.fields.get("email") == email}
+        ids = sorted(current, key=lambda i: table.position(i) or 0)
+        self.by_email[email] = ids  # stale entries and repeats dropped
+        return ids
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Stores pickled before the email index existed get one on load."""
+        self.__dict__.update(state)
+        if "by_email" not in state:
+            self.by_email = {}
+            for customer in self.table:
+                self.index_email(customer)
 
     def exists(self, customer_id: str) -> bool:
         """A customer that exists and is not deleted (meter events and alerts need one)."""

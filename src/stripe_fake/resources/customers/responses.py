@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ...context import RequestContext
 from ...http.errors import resource_missing
-from ...http.pagination import LIST_PARAMS, paginate
+from ...http.pagination import LIST_PARAMS, Subset, paginate
 from ...http.schema import (
     UNSET,
     Arr,
@@ -172,6 +173,8 @@ def update_customer(ctx: RequestContext) -> dict[str, Any]:
             **updates["invoice_settings"],
         }
     customer.fields.update(updates)
+    if "email" in updates:
+        ctx.store(CustomerStore).index_email(customer)
     customer.metadata = metadata
     events = apply_billing(ctx, customer, plan)
     ctx.store(CustomerStore).reindex(customer)
@@ -216,7 +219,11 @@ def list_customers(ctx: RequestContext) -> dict[str, Any]:
             return False
         return in_range(customer.created, created)
 
-    items = ctx.store(CustomerStore).table.newest_first(keep)
+    store = ctx.store(CustomerStore)
+    if email is not None:  # from the email index: O(customers with that email), not O(customers)
+        items: Sequence[Customer] = Subset(store.table, store.with_email(email), keep)
+    else:
+        items = store.table.newest_first(keep)
     return paginate(
         items, params, "/v1/customers", key=lambda c: c.id, render=Customer.render, kind="customer"
     )
