@@ -146,6 +146,80 @@ def test_deleting_a_clock_deletes_its_customers_and_cancels_their_subscriptions(
     assert types[-1] == "test_helpers.test_clock.deleted"
 
 
+def _metered_clock_customer() -> tuple[str, str, stripe.billing.Meter]:
+    clock = _clock()
+    customer = stripe.Customer.create(test_clock=clock.id)
+    meter = stripe.billing.Meter.create(
+        display_name="Calls", event_name="call", default_aggregation={"formula": "sum"}
+    )
+    return clock.id, customer.id, meter
+
+
+def test_meter_events_of_a_clock_customer_are_on_clock_time(stripe_fake: StripeFake) -> None:
+    with freeze_time("2026-06-01T00:00:00Z"):
+        clock, customer, meter = _metered_clock_customer()
+        event = stripe.billing.MeterEvent.create(
+            event_name="call", payload={"stripe_customer_id": customer, "value": "3"}
+        )
+        assert event.timestamp == T0_TS  # no timestamp: the clock's time, not the real one
+        # the 35-day window is measured on the clock: real "now" would refuse this one
+        stripe.billing.MeterEvent.create(
+            event_name="call", payload={"stripe_customer_id": customer, "value": "4"}, timestamp=T0_TS - DAY
+        )
+        v2 = stripe.StripeClient("sk_test_fake_123").v2.billing.meter_events.create(
+            {"event_name": "call", "payload": {"stripe_customer_id": customer, "value": "5"}}
+        )
+        assert v2.timestamp.startswith("2026-03-01T00:00:00")
+        summaries = stripe.billing.Meter.list_event_summaries(
+            meter.id, customer=customer, start_time=T0_TS - DAY, end_time=T0_TS + DAY
+        )
+        assert [s.aggregated_value for s in summaries.data] == [12]
+
+
+def test_alerts_fire_under_a_clock_stamped_with_clock_time(stripe_fake: StripeFake) -> None:
+    with freeze_time("2026-06-01T00:00:00Z"):
+        clock, customer, meter = _metered_clock_customer()
+        stripe.billing.Alert.create(
+            alert_type="usage_threshold",
+            title="Over 10",
+            usage_threshold={
+                "gte": 10,
+                "meter": meter.id,
+                "recurrence": "one_time",
+                "filters": [{"type": "customer", "customer": customer}],
+            },
+        )
+        stripe.test_helpers.TestClock.advance(clock, frozen_time=T0_TS + 3 * DAY)
+        stripe.billing.MeterEvent.create(
+            event_name="call", payload={"stripe_customer_id": customer, "value": "11"}
+        )
+    triggered = stripe_fake.events.last("billing.alert.triggered")
+    assert triggered is not None
+    assert triggered["data"]["object"]["customer"] == customer
+    assert triggered["data"]["object"]["created"] == T0_TS + 3 * DAY
+
+
+def test_adjustment_window_of_a_clock_customer_is_on_clock_time(stripe_fake: StripeFake) -> None:
+    with freeze_time("2026-06-01T00:00:00Z"):
+        clock, customer, _ = _metered_clock_customer()
+        for identifier in ("early", "late"):
+            stripe.billing.MeterEvent.create(
+                event_name="call",
+                identifier=identifier,
+                payload={"stripe_customer_id": customer, "value": "1"},
+            )
+        stripe.test_helpers.TestClock.advance(clock, frozen_time=T0_TS + 23 * 3600)
+        stripe.billing.MeterEventAdjustment.create(
+            event_name="call", type="cancel", cancel={"identifier": "early"}
+        )
+        stripe.test_helpers.TestClock.advance(clock, frozen_time=T0_TS + 25 * 3600)
+        with pytest.raises(stripe.InvalidRequestError) as raised:
+            stripe.billing.MeterEventAdjustment.create(
+                event_name="call", type="cancel", cancel={"identifier": "late"}
+            )
+    assert "within 24 hours" in raised.value.user_message  # type: ignore[operator]
+
+
 def test_unimplemented_parameter_is_refused_loudly(stripe_fake: StripeFake) -> None:
     with pytest.raises(stripe.InvalidRequestError) as raised:
         stripe.test_helpers.TestClock.create(frozen_time=T0_TS, bogus="x")
