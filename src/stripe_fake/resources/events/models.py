@@ -28,6 +28,23 @@ class EventStore(ResourceStore[dict[str, Any]]):
     kind = "event"
     id_prefixes = ("evt",)
 
+    def __init__(self, account: AccountState) -> None:
+        super().__init__(account)
+        #: Event ids by type, in creation order (``GET /v1/events?type=`` reads them, not the table).
+        self.by_type: dict[str, list[str]] = {}
+
+    def add(self, event: dict[str, Any]) -> None:
+        self.table.add(event["id"], event)
+        self.by_type.setdefault(event["type"], []).append(event["id"])
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Stores pickled before the type index existed get one on load."""
+        self.__dict__.update(state)
+        if "by_type" not in state:
+            self.by_type = {}
+            for event in self.table:
+                self.by_type.setdefault(event["type"], []).append(event["id"])
+
     def render_object(self, obj: dict[str, Any]) -> dict[str, Any]:
         return copy.deepcopy(obj)
 
@@ -70,7 +87,7 @@ def emit_event(
     }
     if account.id is not None:
         event["account"] = account.id
-    account.store(EventStore).table.add(event["id"], event)
+    account.store(EventStore).add(event)
     account.bus.publish(account, EventEmitted(event))
     return event
 
