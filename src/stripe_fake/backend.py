@@ -244,7 +244,9 @@ class Backend:
     @staticmethod
     def _error(err: StripeError, api_mode: str, request_id: str) -> FakeResponse:
         body = err.v2_body() if api_mode == "v2" else err.v1_body(request_id)
-        return FakeResponse.json(err.status, body, {"Request-Id": request_id, **err.headers})
+        response = FakeResponse.json(err.status, body, {"Request-Id": request_id, **err.headers})
+        response.unimplemented = err.unimplemented
+        return response
 
     def _render(self, ctx: RequestContext, result: Any) -> FakeResponse:
         body, status = result, 200
@@ -302,9 +304,10 @@ class Backend:
         route: Route | None,
         request_id: str,
     ) -> None:
-        # An unrecognized URL is a 404 with no route, or a route on the other Stripe host.
-        unrecognized = response.status == 404 and (
-            route is None or not self._host_allowed(request.host, route)
+        # An unrecognized URL is a 404 with no route, a route on the other Stripe host, or a route whose
+        # handler the fake does not implement (``unrecognized_url``).
+        unrecognized = response.unimplemented or (
+            response.status == 404 and (route is None or not self._host_allowed(request.host, route))
         )
         if not self.config.record_requests and not unrecognized:
             return
