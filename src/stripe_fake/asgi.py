@@ -246,6 +246,9 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
+_REASONS = {400: b"Bad Request", 408: b"Request Timeout"}
+
+
 class Protocol(H11Protocol):
     """uvicorn's h11 protocol with Stripe-shaped protocol errors, a deadline for the request head,
     and a way for the app to drop the connection (simulated network failures)."""
@@ -305,7 +308,9 @@ class Protocol(H11Protocol):
         self.transport.abort()
 
     def send_400_response(self, msg: str) -> None:
-        self._send_error(400, f"Invalid HTTP request: {msg} stripe-fake could not parse it.")
+        self._send_error(
+            400, "Invalid HTTP request: stripe-fake could not parse the request line or headers."
+        )
 
     def _send_error(self, status: int, message: str) -> None:
         response = error_response(status, message)
@@ -314,12 +319,15 @@ class Protocol(H11Protocol):
         headers.append((b"content-length", str(len(response.body)).encode()))
         try:
             if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
-                self.transport.write(self.conn.send(h11.Response(status_code=status, headers=headers)) or b"")
+                self.transport.write(
+                    self.conn.send(h11.Response(status_code=status, headers=headers, reason=_REASONS[status]))
+                    or b""
+                )
                 self.transport.write(self.conn.send(h11.Data(data=response.body)) or b"")
                 self.transport.write(self.conn.send(h11.EndOfMessage()) or b"")
         except h11.LocalProtocolError:
             # h11 refuses to answer on a broken connection state: write the response by hand.
-            head = f"HTTP/1.1 {status} {'Bad Request' if status == 400 else 'Request Timeout'}\r\n"
+            head = f"HTTP/1.1 {status} {_REASONS[status].decode()}\r\n"
             lines = "".join(f"{k.decode()}: {v.decode()}\r\n" for k, v in headers)
             self.transport.write(head.encode() + lines.encode() + b"\r\n" + response.body)
         self.transport.close()

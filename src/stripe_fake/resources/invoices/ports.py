@@ -17,19 +17,12 @@ from ..events.models import emit_event
 from ..meter_events.models import MeterEventStore
 from ..meters.models import MeterStore
 from ..payment_methods.models import ChargeResult, charge
+from ..prices.models import Price, PriceStore
+from ..prices.pricing import line_amount, round_minor
+from ..products.models import ProductStore
 
 if TYPE_CHECKING:
     from ...state import AccountState
-
-# Until the catalog branch lands, its modules are imported where used.
-Price = Any
-
-
-def line_amount(price: Any, quantity: Decimal) -> int:
-    from ..prices.pricing import line_amount as line_amount_  # type: ignore[import-not-found]
-
-    return int(line_amount_(price, quantity))
-
 
 __all__ = [
     "ChargeResult",
@@ -37,6 +30,8 @@ __all__ = [
     "CustomerStore",
     "Job",
     "Price",
+    "PriceStore",
+    "ProductStore",
     "RequestCause",
     "charge",
     "customer_balance",
@@ -48,6 +43,7 @@ __all__ = [
     "metered_meter",
     "require_customer",
     "require_price",
+    "round_minor",
     "set_customer_balance",
     "set_customer_currency",
     "take_invoice_number",
@@ -55,13 +51,11 @@ __all__ = [
 ]
 
 
-def require_price(account: AccountState, price_id: str, *, param: str = "price") -> Any:
-    from ..prices.models import PriceStore  # type: ignore[import-not-found]
-
+def require_price(account: AccountState, price_id: str, *, param: str = "price") -> Price:
     return account.store(PriceStore).require(price_id, param=param)
 
 
-def metered_meter(price: Any) -> str | None:
+def metered_meter(price: Price) -> str | None:
     """The meter id of a metered price (its usage is aggregated), else ``None``."""
     recurring = price.recurring
     if recurring is not None and recurring.usage_type == "metered":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...context import RequestContext
-from ...http.errors import StripeError, invalid_request, resource_missing
+from ...http.errors import StripeError, invalid_request, resource_missing, unrecognized_url
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import (
     UNSET,
@@ -122,6 +122,10 @@ def _include(params: dict[str, Any]) -> frozenset[str]:
     """Includable fields asked with ``expand[]`` (for the object or ``data.`` of a list)."""
     paths = params.get("expand") or []
     return frozenset(p.removeprefix("data.") for p in paths if p.removeprefix("data.") in _INCLUDABLE)
+
+
+def removed_endpoint(ctx: RequestContext) -> dict[str, Any]:
+    raise unrecognized_url(ctx.request.method, ctx.request.path)
 
 
 def _invoice(ctx: RequestContext) -> Invoice:

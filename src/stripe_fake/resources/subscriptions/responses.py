@@ -296,31 +296,36 @@ def _check_payment_behavior(params: dict[str, Any]) -> None:
         )
 
 
+def _at(prefix: str, name: str) -> str:
+    return f"{prefix}[{name}]" if prefix else name
+
+
 def _resolve_item(
     ctx: RequestContext, raw: dict[str, Any], prefix: str, *, require_price: bool = True
 ) -> tuple[Any, dict[str, Any] | None]:
     """The price of an item entry (or the ``price_data`` to create once every check passed)."""
     if "price" in raw and "price_data" in raw:
-        raise _exclusive(f"{prefix}[price]", f"{prefix}[price_data]")
+        raise _exclusive(_at(prefix, "price"), _at(prefix, "price_data"))
     if "price" in raw:
-        price = links.require_price(ctx.account, raw["price"], param=f"{prefix}[price]")
+        price = links.require_price(ctx.account, raw["price"], param=_at(prefix, "price"))
         if not price.active:
             raise _error(
-                "The price specified is inactive. This field only accepts active prices.", f"{prefix}[price]"
+                "The price specified is inactive. This field only accepts active prices.",
+                _at(prefix, "price"),
             )
         if price.type != "recurring" or price.recurring is None:
             raise _error(
                 "The price specified is set to `type=one_time` but this field only accepts prices with "
                 "`type=recurring`.",
-                f"{prefix}[price]",
+                _at(prefix, "price"),
             )
         if is_metered(price) and "quantity" in raw:
-            raise _error("You cannot set the quantity for metered plans.", f"{prefix}[quantity]")
+            raise _error("You cannot set the quantity for metered plans.", _at(prefix, "quantity"))
         return price, None
     if "price_data" in raw:
         return None, raw["price_data"]
     if require_price:
-        raise parameter_missing(f"{prefix}[price]")
+        raise parameter_missing(_at(prefix, "price"))
     return None, None
 
 
