@@ -131,9 +131,6 @@ class Backend:
         install_all(self.bus, self.scheduler)
         #: The store classes that may hold an object id (by its prefix), for ``expand``.
         self.stores_for = lookup_stores
-        # Extension points: called with the context before the handler / with the final response.
-        self.before_handler: list[Callable[[RequestContext], FakeResponse | None]] = []
-        self.after_handler: list[Callable[[RequestContext, FakeResponse], None]] = []
         # ``fail_next`` rules, checked before the idempotency layer and the handler.
         self.faults = FaultInjector(self.router.routes)
         self.faults.add_many(self.config.fail_next)
@@ -293,17 +290,10 @@ class Backend:
         return response
 
     def _execute(self, ctx: RequestContext) -> FakeResponse:
-        """Run the hooks and the handler; raises :class:`StripeError` for Stripe errors."""
-        for hook in self.before_handler:
-            early = hook(ctx)
-            if early is not None:
-                return early
+        """Run the handler; raises :class:`StripeError` for Stripe errors."""
         if ctx.route.api_mode == "v1" and ctx.request.method != "GET" and "expand" in ctx.params:
             check_expand_paths(ctx.params["expand"], ctx.route.object_type)
-        response = self._render(ctx, ctx.route.handler(ctx))
-        for after in self.after_handler:
-            after(ctx, response)
-        return response
+        return self._render(ctx, ctx.route.handler(ctx))
 
     @staticmethod
     def _error(err: StripeError, api_mode: str, request_id: str) -> FakeResponse:

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-import respx
 import stripe
 
-from .backend import API_HOST, METER_EVENTS_HOST, Backend
+from . import interceptor
+from .backend import Backend
 from .clock import Clock
 from .config import FakeConfig
 from .delivery import Delivery, DeliveryLog, MountKind, assert_delivered, sign
 from .faults import Fault
-from .interceptor import FakeHTTPClient, HttpxHandler
+from .interceptor import FakeHTTPClient
 from .recording import EventRecorder, RequestLog
 from .state import AccountState
 from .strict import client_for
@@ -54,11 +54,10 @@ class StripeFake:
     def __init__(self, *, clock: Clock | None = None, **options: Any) -> None:
         self.config = _build_config(options)
         self.backend = Backend(clock=clock, config=self.config)
-        self._handler = HttpxHandler(self.backend.handle)
-        self._handler.active = False
-        self._client = FakeHTTPClient(self._handler)
+        self._dispatch = self.backend.handle
+        self._client = FakeHTTPClient(self._dispatch)
+        self._client.active = False
         self._saved: list[tuple[Any, str, Any]] = []
-        self._respx: respx.MockRouter | None = None
 
     # -- what tests read -----------------------------------------------------------------------------
 
@@ -117,6 +116,21 @@ class StripeFake:
     def reset(self) -> None:
         """Forget every object, event and logged request."""
         self.backend.reset()
+
+    # -- payments (payments stream) -------------------------------------------------------------------
+
+    def set_payment_outcome(self, customer: Any, outcome: str | None, *, account: str | None = None) -> None:
+        """Force every payment of ``customer`` (an id or object) to ``"succeed"``, ``"decline"`` or
+        ``"authenticate"`` whatever its card (``None``: the card decides again).
+
+        For tests that do not care which test card pays; a declined payment reads as a
+        ``card_declined`` / ``generic_decline``, an authentication as ``authentication_required``.
+        """
+        from .resources.payment_methods.models import PaymentMethodStore
+
+        customer_id = customer if isinstance(customer, str) else customer["id"]
+        with self.backend.lock:
+            self.account(account).store(PaymentMethodStore).set_outcome(customer_id, outcome)
 
     def flush_error_reports(self) -> list[dict[str, Any]]:
         """Send every pending asynchronous meter-event error report now (as thin events); returns them.
@@ -242,7 +256,7 @@ class StripeFake:
 
     @property
     def is_active(self) -> bool:
-        return self._handler.active
+        return self._client.active
 
     def start(self) -> StripeFake:
         """Route every Stripe request to this fake until :meth:`stop`."""
@@ -257,7 +271,7 @@ class StripeFake:
         try:
             self._install()
         except BaseException:
-            self._handler.active = True
+            self._client.active = True
             self.stop()
             raise
         return self
@@ -288,21 +302,15 @@ class StripeFake:
             self._patch(client_module, "new_default_http_client", lambda *args, **kwargs: client)
         self._patch(stripe, "enable_telemetry", False)
         self._patch(stripe, "default_http_client", getattr(stripe, "default_http_client", None))
-        self._handler.active = True
-        self._respx = respx.mock(assert_all_called=False, assert_all_mocked=False)
-        for host in (API_HOST, METER_EVENTS_HOST):
-            self._respx.route(host=host).mock(side_effect=self._handler)
-        self._respx.route().pass_through()
-        self._respx.start()
+        self._client.active = True
+        interceptor.activate(self._dispatch)  # plain httpx calls to Stripe hosts (respx, once per process)
 
     def stop(self, *, verify: bool = True) -> None:
         """Restore everything :meth:`start` changed, then :meth:`verify` (unless ``verify=False``)."""
-        if not self._handler.active:
+        if not self._client.active:
             return
-        self._handler.active = False
-        if self._respx is not None:
-            self._respx.stop(quiet=True)
-            self._respx = None
+        self._client.active = False
+        interceptor.deactivate(self._dispatch)
         while self._saved:
             target, name, old = self._saved.pop()
             if old is _MISSING:

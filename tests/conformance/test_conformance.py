@@ -38,6 +38,7 @@ FREE_FORM = {"metadata", "payload", "data.object", "data.previous_attributes"}
 NULLABLE = {
     "billing.alert": {"status", "usage_threshold", "usage_threshold.filters"},
     "billing.alert_triggered": set(),
+    "test_helpers.test_clock": {"name"},
 }
 
 
@@ -212,7 +213,12 @@ def make_webhook_endpoint(fake: StripeFake) -> dict[str, Any]:
     return retrieved
 
 
+def make_test_clock(fake: StripeFake) -> dict[str, Any]:
+    return _raw(stripe.test_helpers.TestClock.create(frozen_time=1_772_323_200, name="Renewals"))
+
+
 PRODUCERS: dict[str, Callable[[StripeFake], dict[str, Any]]] = {
+    "test_helpers.test_clock": make_test_clock,
     "customer": make_customer,
     "billing.meter": make_meter,
     "billing.meter_event": make_meter_event,

@@ -52,6 +52,7 @@ RESOURCE_PACKAGES = (
     "credit_grants",
     "credit_notes",
     "customer_balance_transactions",
+    "test_clocks",
 )
 
 

@@ -1,7 +1,8 @@
 """Billing alerts: lifecycle rules, the 25-per-(meter, customer) limit, and triggering.
 
-Triggering is driven by :class:`MeterEventStore` listeners: after each counted meter event the store
-calls :meth:`AlertStore.on_usage` with the customer's lifetime aggregate, so a check never rescans
+Triggering is driven by the bus: after each counted meter event the meter-event store publishes
+``UsageCounted`` and ``alerts.install`` hands it to :meth:`AlertStore.on_usage` (for accounts that
+have an alert store) with the customer's lifetime aggregate, so a check never rescans
 stored events. Active alerts of a meter live in :class:`Ladder` objects (one for alerts without a
 customer filter, one per filtered customer), sorted by ``gte``; each customer keeps a *frontier* below
 which every active alert has already fired for them, so an event costs ``O(log n + fired)``.
@@ -17,12 +18,11 @@ from ...http.errors import StripeError
 from ...ids import new_id
 from ..common import ObjectTable
 from ..events.models import emit_event
-from ..meter_events.models import MeterEventStore
-from ..meter_events.usage import CustomerUsage, Number, as_json_number
+from ..meter_events.usage import Number, as_json_number
 
 if TYPE_CHECKING:
     from ...state import AccountState
-    from ..meters.models import Meter
+    from ..meter_events.models import UsageCounted
 
 MAX_ALERTS_PER_PAIR = 25
 
@@ -123,7 +123,6 @@ class AlertStore:
         self.open_count: dict[tuple[str, str | None], int] = {}  # non-archived alerts per (meter, customer)
         self.ladders: dict[tuple[str, str | None], Ladder] = {}
         self._seq = 0
-        account.store(MeterEventStore).listeners.append(self.on_usage)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -192,22 +191,22 @@ class AlertStore:
 
     # -- triggering ---------------------------------------------------------------------------------
 
-    def on_usage(
-        self, account: AccountState, meter: Meter, customer: str, usage: CustomerUsage, record: int
-    ) -> None:
-        """A meter event for ``customer`` was counted: fire every active alert it newly satisfies."""
+    def on_usage(self, account: AccountState, counted: UsageCounted) -> None:
+        """A meter event was counted: fire every active alert it newly satisfies for its customer,
+        stamped at the time it counted (a delayed event: its receipt plus the processing delay)."""
+        meter, customer = counted.meter, counted.customer
         general = self.ladders.get((meter.id, None))
         own = self.ladders.get((meter.id, customer))
         if (general is None or not general.keys) and (own is None or not own.keys):
             return  # the common case: no active alert watches this customer
-        value = usage.total.value(meter.formula)
+        value = counted.usage.total.value(meter.formula)
         due: list[Alert] = []
         for ladder in (general, own):
             if ladder is not None and ladder.keys:
                 due.extend(ladder.due(customer, value))
         if not due:
             return
-        now = account.backend.now()
+        now = counted.now
         for alert in sorted(due, key=lambda a: a.seq) if len(due) > 1 else due:
             alert.fired.add(customer)
             triggered = {

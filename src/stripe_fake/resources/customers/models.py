@@ -6,6 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...http.errors import resource_missing
 from ...ids import new_id, random_hex
 from ..common import ObjectTable
 
@@ -43,8 +44,8 @@ class Customer:
             "address": render_address(f.get("address")),
             "balance": f.get("balance", 0),
             "created": self.created,
-            "currency": None,
-            "default_source": None,
+            "currency": f.get("currency"),
+            "default_source": f.get("default_source"),
             "delinquent": False,
             "description": f.get("description"),
             "discount": None,
@@ -52,7 +53,7 @@ class Customer:
             "invoice_prefix": f["invoice_prefix"],
             "invoice_settings": {
                 "custom_fields": copy.deepcopy(invoice_settings.get("custom_fields")),
-                "default_payment_method": None,
+                "default_payment_method": invoice_settings.get("default_payment_method"),
                 "footer": invoice_settings.get("footer"),
                 "rendering_options": (
                     {
@@ -79,8 +80,58 @@ class Customer:
                 else None
             ),
             "tax_exempt": f.get("tax_exempt", "none"),
-            "test_clock": None,
+            "test_clock": f.get("test_clock"),
         }
+
+    # -- billing fields other streams read and write (CONTRACTS.md) -------------------------------------
+
+    @property
+    def default_payment_method(self) -> str | None:
+        """``invoice_settings.default_payment_method``."""
+        value = (self.fields.get("invoice_settings") or {}).get("default_payment_method")
+        return value if isinstance(value, str) else None
+
+    @property
+    def default_source(self) -> str | None:
+        value = self.fields.get("default_source")
+        return value if isinstance(value, str) else None
+
+    @property
+    def currency(self) -> str | None:
+        value = self.fields.get("currency")
+        return value if isinstance(value, str) else None
+
+    def set_currency(self, currency: str) -> None:
+        """Fix the customer's currency (the first invoice or subscription does); later calls keep it."""
+        self.fields.setdefault("currency", None)
+        if self.fields["currency"] is None:
+            self.fields["currency"] = currency
+
+    @property
+    def balance(self) -> int:
+        """Credit (negative) or amount owed (positive), in the customer's currency's minor units."""
+        return int(self.fields.get("balance") or 0)
+
+    @balance.setter
+    def balance(self, value: int) -> None:
+        self.fields["balance"] = value
+
+    @property
+    def test_clock(self) -> str | None:
+        value = self.fields.get("test_clock")
+        return value if isinstance(value, str) else None
+
+    @property
+    def invoice_prefix(self) -> str:
+        return str(self.fields["invoice_prefix"])
+
+    @property
+    def next_invoice_sequence(self) -> int:
+        return int(self.fields.get("next_invoice_sequence") or 1)
+
+    @next_invoice_sequence.setter
+    def next_invoice_sequence(self, value: int) -> None:
+        self.fields["next_invoice_sequence"] = value
 
 
 def new_invoice_prefix() -> str:
@@ -103,6 +154,13 @@ class CustomerStore:
         """A customer that exists and is not deleted (meter events and alerts need one)."""
         found = self.table.get(customer_id)
         return found is not None and not found.deleted
+
+    def require_active(self, customer_id: str, *, param: str = "customer") -> Customer:
+        """A customer that exists and is not deleted, else Stripe's 400 ``No such customer``."""
+        found = self.table.get(customer_id)
+        if found is None or found.deleted:
+            raise resource_missing("customer", customer_id, param=param, status=400)
+        return found
 
     def render_by_id(self, object_id: str) -> dict[str, Any] | None:
         found = self.table.get(object_id)

@@ -24,6 +24,7 @@ from ...http.schema import (
 from ..common import apply_metadata
 from ..events.models import emit_from_request
 from ..subscriptions.models import SubscriptionStore
+from .billing import apply_billing, emit_all, plan_billing
 from .models import Customer, CustomerStore
 
 _ADDRESS = Obj(
@@ -50,7 +51,7 @@ _WRITABLE: dict[str, Field] = {
                 max_items=4,
                 unsettable=True,
             ),
-            "default_payment_method": Unsupported("POST /v1/customers"),
+            "default_payment_method": Str(unsettable=True),
             "footer": Str(max_length=5000, unsettable=True),
             "rendering_options": Obj(
                 {
@@ -77,19 +78,27 @@ _WRITABLE: dict[str, Field] = {
     "tax_exempt": Enum(["exempt", "none", "reverse"], unsettable=True),
 }
 _UNSUPPORTED = (
+    "business_name",
     "cash_balance",
     "coupon",
-    "payment_method",
+    "individual_name",
     "promotion_code",
-    "source",
     "tax",
     "tax_id_data",
-    "test_clock",
+    "validate",
 )
-CREATE = {**_WRITABLE, **{name: Unsupported("POST /v1/customers") for name in _UNSUPPORTED}}
+CREATE = {
+    **_WRITABLE,
+    "payment_method": Str(),
+    "source": Str(),
+    "test_clock": Str(),
+    **{name: Unsupported("POST /v1/customers") for name in _UNSUPPORTED},
+}
 UPDATE = {
     **_WRITABLE,
-    **{name: Unsupported("POST /v1/customers/:id") for name in (*_UNSUPPORTED, "default_source")},
+    "default_source": Str(),
+    "source": Str(),
+    **{name: Unsupported("POST /v1/customers/:id") for name in _UNSUPPORTED},
 }
 LIST = {
     **LIST_PARAMS,
@@ -99,17 +108,39 @@ LIST = {
 }
 
 
+# Parameters handled by billing.py (payment methods, sources, test clocks), not stored as fields.
+_BILLING_PARAMS = ("payment_method", "source", "default_source", "test_clock")
+
+
+def _unset_to_none(value: Any) -> Any:
+    if value is UNSET:
+        return None
+    if isinstance(value, dict):
+        return {k: _unset_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unset_to_none(v) for v in value]
+    return value
+
+
 def _clean(params: dict[str, Any]) -> dict[str, Any]:
-    """Turn ``UNSET`` into ``None`` (cleared fields render as null)."""
-    return {k: (None if v is UNSET else v) for k, v in params.items() if k not in ("metadata", "expand")}
+    """Turn ``UNSET`` into ``None`` (cleared fields render as null); drop what billing.py handles."""
+    skip = ("metadata", "expand", *_BILLING_PARAMS)
+    fields = {k: _unset_to_none(v) for k, v in params.items() if k not in skip}
+    settings = fields.get("invoice_settings")
+    if isinstance(settings, dict):
+        settings.pop("default_payment_method", None)  # billing.py sets it once checked
+    return fields
 
 
 def create_customer(ctx: RequestContext) -> dict[str, Any]:
     params = validate(CREATE, ctx.params)
     metadata = apply_metadata({}, params.get("metadata", {}))
+    plan = plan_billing(ctx, None, params)
     customer = ctx.store(CustomerStore).create(_clean(params), metadata, ctx.now)
+    events = apply_billing(ctx, customer, plan)
     rendered = customer.render()
     emit_from_request(ctx, "customer.created", rendered)
+    emit_all(ctx, events)
     return rendered
 
 
@@ -131,15 +162,29 @@ def update_customer(ctx: RequestContext) -> dict[str, Any]:
     metadata = (
         apply_metadata(customer.metadata, params["metadata"]) if "metadata" in params else customer.metadata
     )
+    plan = plan_billing(ctx, customer, params)
     before = customer.render()
     updates = _clean(params)
+    if "invoice_settings" in updates:  # a partial update keeps the other settings
+        updates["invoice_settings"] = {
+            **(customer.fields.get("invoice_settings") or {}),
+            **updates["invoice_settings"],
+        }
     customer.fields.update(updates)
     customer.metadata = metadata
+    events = apply_billing(ctx, customer, plan)
     after = customer.render()
-    previous = {key: before[key] for key in after if before.get(key) != after.get(key)}
+    emit_all(ctx, [e for e in events if e[0] == "customer.source.deleted"])
+    emit_all(ctx, [e for e in events if e[0] != "customer.source.deleted"])
+    previous = changed(before, after)
     if previous:
         emit_from_request(ctx, "customer.updated", after, previous)
     return after
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """``previous_attributes``: the old value of each top-level field that changed."""
+    return {key: before[key] for key in after if before.get(key) != after.get(key)}
 
 
 def delete_customer(ctx: RequestContext) -> dict[str, Any]:

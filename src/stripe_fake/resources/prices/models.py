@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ...http.errors import StripeError, parameter_missing, resource_missing
 from ...http.schema import Arr, Bool, Enum, Field, Int, Metadata, Obj, Str
 from ...ids import new_id
-from ..common import ObjectTable
+from ..common import ObjectTable, apply_metadata
 from ..meters.models import MeterStore
 from .fields import DecimalStr, ObjMap, UpTo, decimal_string, integral
 from .pricing import Tier
@@ -549,7 +549,7 @@ def build_price(
         currency_options=options,
         lookup_key=params.get("lookup_key"),
         nickname=params.get("nickname"),
-        metadata=dict(params.get("metadata") or {}),
+        metadata=apply_metadata({}, params.get("metadata", {})),
         tax_behavior=params.get("tax_behavior", "unspecified"),
         inline=inline,
     )

@@ -109,6 +109,25 @@ def check_service_only(product_type: str, fields: dict[str, Any], prefix: str = 
             )
 
 
+_FORBIDDEN_STATEMENT_CHARS = set("<>\\'\"*")
+
+
+def check_statement_descriptor(value: str | None, param: str) -> None:
+    """At least one letter, none of ``< > \\ ' " *``."""
+    if value is None:
+        return
+    if set(value) & _FORBIDDEN_STATEMENT_CHARS or not any(ch.isalpha() for ch in value):
+        raise StripeError(
+            "The statement descriptor must contain at least one letter and may not include any of the "
+            "characters <, >, \\, ', \" or *.",
+            param=param,
+        )
+
+
+def new_product_id() -> str:
+    return new_id("prod", 14)
+
+
 class ProductStore:
     """The account's products (a deleted product is gone: retrieving it is a 404)."""
 
@@ -133,8 +152,9 @@ class ProductStore:
         """A new product; ``fields`` are the optional attributes (validated by the caller)."""
         self.check_new_id(product_id)
         values = copy.deepcopy(fields or {})
+        values.pop("name", None)
         product = Product(
-            id=product_id or new_id("prod", 14),
+            id=product_id or new_product_id(),
             created=now,
             updated=now,
             livemode=self.account.livemode,

@@ -348,6 +348,7 @@ class SubscriptionStore(ResourceStore[Subscription]):
             trial_start=now if trialing else None,
             trial_end=trial_end if trialing else None,
             missing_payment_method=missing_payment_method,
+            test_clock=links.customer_clock(account, customer),
         )
         for new in items:
             sub.items.append(self._new_item(sub, new, now))
@@ -439,6 +440,7 @@ class SubscriptionStore(ResourceStore[Subscription]):
         sub = self.table.get(subscription_id) if subscription_id else None
         if sub is None or sub.ended:
             return
+        now = links.clock_now(self.account, sub.test_clock) if sub.test_clock else now
         if sub.status in ("incomplete", "past_due", "unpaid") and invoice_id == sub.latest_invoice:
             self._set_status(sub, "active", now=now, cause=None)
 
@@ -449,6 +451,7 @@ class SubscriptionStore(ResourceStore[Subscription]):
         sub = self.table.get(subscription_id) if subscription_id else None
         if sub is None or sub.ended or sub.status == "incomplete":
             return
+        now = links.clock_now(self.account, sub.test_clock) if sub.test_clock else now
         if invoice_id != sub.latest_invoice:
             return
         if final and sub.status == "past_due":
@@ -460,7 +463,7 @@ class SubscriptionStore(ResourceStore[Subscription]):
 
     def _schedule(self, sub: Subscription, kind: str, due: int, data: dict[str, Any] | None = None) -> None:
         self._cancel_job(sub, kind)
-        sub.jobs[kind] = links.schedule(self.account, due, kind, sub.id, data=data)
+        sub.jobs[kind] = links.schedule(self.account, due, kind, sub.id, clock=sub.test_clock, data=data)
 
     def _cancel_job(self, sub: Subscription, kind: str) -> None:
         job = sub.jobs.pop(kind, None)

@@ -1,0 +1,127 @@
+"""Everything invoices use from other resources, in one place (docs/dev/CONTRACTS.md).
+
+Direct calls downward: prices (catalog), payments and customers (payments), meter usage
+(foundation), events. Keeping them here keeps ``models.py`` about invoices.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ...context import RequestCause
+from ...http.errors import resource_missing
+from ...scheduler import Job
+from ..customers.models import Customer, CustomerStore
+from ..events.models import emit_event
+from ..meter_events.models import MeterEventStore
+from ..meters.models import MeterStore
+from ..payment_methods.models import ChargeResult, charge
+
+if TYPE_CHECKING:
+    from ...state import AccountState
+
+# Until the catalog branch lands, its modules are imported where used.
+Price = Any
+
+
+def line_amount(price: Any, quantity: Decimal) -> int:
+    from ..prices.pricing import line_amount as line_amount_  # type: ignore[import-not-found]
+
+    return int(line_amount_(price, quantity))
+
+
+__all__ = [
+    "ChargeResult",
+    "Customer",
+    "CustomerStore",
+    "Job",
+    "Price",
+    "RequestCause",
+    "charge",
+    "customer_balance",
+    "customer_currency",
+    "customer_snapshot",
+    "customer_test_clock",
+    "emit_event",
+    "line_amount",
+    "metered_meter",
+    "require_customer",
+    "require_price",
+    "set_customer_balance",
+    "set_customer_currency",
+    "take_invoice_number",
+    "usage_total",
+]
+
+
+def require_price(account: AccountState, price_id: str, *, param: str = "price") -> Any:
+    from ..prices.models import PriceStore  # type: ignore[import-not-found]
+
+    return account.store(PriceStore).require(price_id, param=param)
+
+
+def metered_meter(price: Any) -> str | None:
+    """The meter id of a metered price (its usage is aggregated), else ``None``."""
+    recurring = price.recurring
+    if recurring is not None and recurring.usage_type == "metered":
+        return str(recurring.meter)
+    return None
+
+
+def usage_total(account: AccountState, meter_id: str, customer: str, start: int, end: int) -> Decimal:
+    """The meter's aggregate of the customer's counted usage with timestamps in ``[start, end)``."""
+    meter = account.store(MeterStore).table.get(meter_id)
+    if meter is None:
+        return Decimal(0)
+    value = account.store(MeterEventStore).aggregate(meter, customer, start, end)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def require_customer(account: AccountState, customer_id: str, *, param: str = "customer") -> Customer:
+    """A customer that exists and is not deleted (400 ``resource_missing`` otherwise)."""
+    return account.store(CustomerStore).require_active(customer_id, param=param)
+
+
+def customer_balance(customer: Customer) -> int:
+    return customer.balance
+
+
+def set_customer_balance(customer: Customer, balance: int) -> None:
+    customer.balance = balance
+
+
+def customer_currency(customer: Customer) -> str | None:
+    return customer.currency
+
+
+def set_customer_currency(customer: Customer, currency: str) -> None:
+    customer.set_currency(currency)
+
+
+def customer_test_clock(customer: Customer) -> str | None:
+    return customer.test_clock
+
+
+def take_invoice_number(customer: Customer) -> str:
+    """``PREFIX-0001``: the customer's prefix and next sequence number (then incremented)."""
+    sequence = customer.next_invoice_sequence
+    customer.next_invoice_sequence = sequence + 1
+    return f"{customer.invoice_prefix}-{sequence:04d}"
+
+
+def customer_snapshot(customer: Customer) -> dict[str, Any]:
+    """The customer fields an invoice copies (until finalization)."""
+    rendered = customer.render()
+    return {
+        "address": rendered.get("address"),
+        "email": rendered.get("email"),
+        "name": rendered.get("name"),
+        "phone": rendered.get("phone"),
+        "shipping": rendered.get("shipping"),
+        "tax_exempt": rendered.get("tax_exempt", "none"),
+    }
+
+
+def missing_customer(customer_id: str, param: str = "customer") -> Exception:
+    return resource_missing("customer", customer_id, param=param, status=400)
