@@ -352,6 +352,8 @@ class SubscriptionStore(ResourceStore[Subscription]):
         )
         for new in items:
             sub.items.append(self._new_item(sub, new, now))
+        if not trialing and all(item.quantity is None for item in sub.items):
+            sub.status = "active"  # flexible, metered only: no first invoice, active at once
         self.table.add(sub.id, sub)
         self.by_customer.setdefault(customer, []).append(sub.id)
         if cancel_at_period_end:
@@ -441,6 +443,8 @@ class SubscriptionStore(ResourceStore[Subscription]):
         if sub is None or sub.ended:
             return
         now = links.clock_now(self.account, sub.test_clock) if sub.test_clock else now
+        if sub.latest_invoice is None:  # the first invoice, paid inside bill_subscription
+            sub.latest_invoice = invoice_id
         if sub.status in ("incomplete", "past_due", "unpaid") and invoice_id == sub.latest_invoice:
             self._set_status(sub, "active", now=now, cause=None)
 
@@ -454,10 +458,10 @@ class SubscriptionStore(ResourceStore[Subscription]):
         now = links.clock_now(self.account, sub.test_clock) if sub.test_clock else now
         if invoice_id != sub.latest_invoice:
             return
+        if sub.status in ("active", "trialing"):
+            self._set_status(sub, "past_due", now=now, cause=None)
         if final and sub.status == "past_due":
             self.cancel(sub, now=now, reason="payment_failed")
-        elif sub.status in ("active", "trialing"):
-            self._set_status(sub, "past_due", now=now, cause=None)
 
     # -- renewal jobs ------------------------------------------------------------------------------
 
