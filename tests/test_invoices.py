@@ -406,3 +406,31 @@ def test_time_machine_drives_renewals_too(stripe_fake: StripeFake) -> None:
         stripe_fake.run_due()
         (invoice,) = stripe.Invoice.list(subscription=sub.id).data
         assert invoice.status == "paid" and invoice.amount_paid == 63
+
+
+def test_billing_credits_are_held_on_the_draft_and_posted_at_finalization(
+    stripe_fake: StripeFake, month: Any
+) -> None:
+    customer = _customer()
+    grant = stripe.billing.CreditGrant.create(
+        customer=customer.id,
+        amount={"type": "monetary", "monetary": {"currency": "usd", "value": 300}},
+        applicability_config={"scope": {"price_type": "metered"}},
+        category="promotional",
+    )
+    price = _metered_price(unit_amount=10)
+    sub = stripe.Subscription.create(customer=customer.id, items=[{"price": price.id}])
+    _usage(month, customer, 50, ts(2025, 1, 15))
+    month.move_to("2025-02-01 00:30:00")
+    stripe_fake.run_due()
+    (draft,) = stripe.Invoice.list(subscription=sub.id).data
+    assert (draft.subtotal, draft.total, draft.amount_due) == (500, 200, 200)  # provisional allocation
+    assert draft.lines.data[0].pretax_credit_amounts[0].credit_balance_transaction is None
+    month.move_to("2025-02-01 01:00:00")
+    stripe_fake.run_due()
+    paid = stripe.Invoice.retrieve(draft.id)
+    assert paid.status == "paid" and paid.amount_paid == 200
+    (credit,) = paid.total_pretax_credit_amounts
+    assert credit.amount == 300 and credit.credit_balance_transaction.startswith("cbtxn_")
+    txn = stripe.billing.CreditBalanceTransaction.retrieve(credit.credit_balance_transaction)
+    assert txn.credit_grant == grant.id and txn.debit.credits_applied.invoice == paid.id
