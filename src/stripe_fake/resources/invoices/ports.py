@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ...context import RequestCause
-from ...http.errors import resource_missing
+from ...http.errors import StripeError, resource_missing
 from ...scheduler import Job
 from ..credit_grants.ledger import CreditableLine
 from ..credit_grants.models import CreditGrantStore, _Cause
@@ -25,6 +25,7 @@ from ..products.models import ProductStore
 
 if TYPE_CHECKING:
     from ...state import AccountState
+    from ..subscriptions.models import Subscription
     from .models import Invoice
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "release_credits",
     "require_customer",
     "require_price",
+    "require_subscription",
     "restore_credits",
     "round_minor",
     "set_customer_balance",
@@ -186,3 +188,16 @@ def release_credits(account: AccountState, invoice_id: str) -> None:
     store = account.find(CreditGrantStore)
     if store is not None:
         store.release(invoice_id)
+
+
+def require_subscription(account: AccountState, subscription_id: str, customer: str | None) -> Subscription:
+    """A subscription named in a parameter (400 ``No such subscription``), of ``customer`` when given."""
+    from ..subscriptions.models import SubscriptionStore  # subscriptions import invoices: import late
+
+    subscription = account.store(SubscriptionStore).require(subscription_id, param="subscription", status=400)
+    if customer is not None and subscription.customer != customer:
+        raise StripeError(
+            f"The subscription {subscription.id} does not belong to the customer {customer}.",
+            param="subscription",
+        )
+    return subscription
