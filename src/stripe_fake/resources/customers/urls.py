@@ -6,7 +6,7 @@ from ...http.routing import Route
 from . import responses as r
 
 ROUTES = [
-    Route("GET", "/v1/customers/search", r.search_not_implemented, "customers.search"),
+    Route("GET", "/v1/customers/search", r.search_customers, "customers.search"),
     Route("POST", "/v1/customers", r.create_customer, "customers.create", object_type="customer"),
     Route("GET", "/v1/customers", r.list_customers, "customers.list"),
     Route("GET", "/v1/customers/{id}", r.retrieve_customer, "customers.retrieve"),

@@ -1,11 +1,13 @@
-"""Meter events over HTTP: ``POST /v1/billing/meter_events``."""
+"""v1 meter events over HTTP: `POST /v1/billing/meter_events` and `/v1/billing/meter_event_adjustments`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ...context import RequestContext
-from ...http.schema import Int, Str, StrMap, is_int_string, validate
+from ...http.errors import StripeError, parameter_missing
+from ...http.schema import Enum, Int, Obj, Str, StrMap, is_int_string, validate
+from .adjustments import CancelRejected, cancel, find_cancellable
 from .models import MeterEventStore, render_meter_event
 
 CREATE = {
@@ -65,3 +67,33 @@ def create_meter_event(ctx: RequestContext) -> dict[str, Any]:
     return render_meter_event(
         params["event_name"], identifier, params["payload"], timestamp, ctx.now, ctx.account.livemode
     )
+
+
+ADJUSTMENT = {
+    "event_name": Str(max_length=100, required=True),
+    "type": Enum(["cancel"], required=True),
+    "cancel": Obj({"identifier": Str(max_length=100, required=True)}),
+}
+
+
+def create_adjustment(ctx: RequestContext) -> dict[str, Any]:
+    params = validate(ADJUSTMENT, ctx.params)
+    if "cancel" not in params:
+        error = parameter_missing("cancel")
+        error.validation = True
+        raise error
+    event_name = params["event_name"]
+    identifier = params["cancel"]["identifier"]
+    try:
+        index = find_cancellable(ctx.account, event_name, identifier, ctx.now)
+    except CancelRejected as rejected:
+        raise StripeError(rejected.message, code=rejected.code, param="cancel[identifier]") from None
+    cancel(ctx.account, index)
+    return {
+        "object": "billing.meter_event_adjustment",
+        "cancel": {"identifier": identifier},
+        "event_name": event_name,
+        "livemode": ctx.account.livemode,
+        "status": "pending",
+        "type": "cancel",
+    }

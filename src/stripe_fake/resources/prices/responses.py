@@ -6,7 +6,6 @@ from typing import Any
 
 from ...context import RequestContext
 from ...http.errors import StripeError, parameter_missing
-from ...http.expand import register_expandable
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import UNSET, Arr, Bool, Enum, Field, Metadata, Obj, Range, Str, in_range, validate
 from ..common import apply_metadata
@@ -25,8 +24,6 @@ from .models import (
     check_currency,
     exclusive,
 )
-
-register_expandable("price", "product", "tiers", "currency_options")
 
 UPDATE: dict[str, Field] = {
     "active": Bool(),
@@ -153,7 +150,8 @@ def update_price(ctx: RequestContext) -> dict[str, Any]:
             options = {**options, **_currency_options(raw, price.currency, tiers, "")}
     metadata = apply_metadata(price.metadata, params["metadata"]) if "metadata" in params else None
     # Every check passed: write.
-    before = price.render(expand_currency_options=True)
+    before = price.render()
+    before_options = price.render_currency_options() if options != price.currency_options else None
     former = None
     if lookup_key is not None and lookup_key != price.lookup_key:
         former = prices.set_lookup_key(price, lookup_key)
@@ -166,8 +164,10 @@ def update_price(ctx: RequestContext) -> dict[str, Any]:
     if metadata is not None:
         price.metadata = metadata
     price.currency_options = options
-    after = price.render(expand_currency_options=True)
+    after = price.render()
     previous = {key: before[key] for key in after if before[key] != after[key]}
+    if before_options is not None:
+        previous["currency_options"] = before_options
     _transfer_event(ctx, former, lookup_key)
     if previous:
         emit_from_request(ctx, "price.updated", price.render(), previous)

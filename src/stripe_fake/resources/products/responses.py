@@ -6,7 +6,6 @@ from typing import Any
 
 from ...context import RequestContext
 from ...http.errors import StripeError
-from ...http.expand import register_expandable
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import UNSET, Arr, Bool, Enum, Field, Int, Metadata, Obj, Range, Str, in_range, validate
 from ..common import apply_metadata
@@ -21,8 +20,6 @@ from .models import (
     check_statement_descriptor,
     new_product_id,
 )
-
-register_expandable("product", "default_price")
 
 _DIMENSIONS = {name: Number(required=True) for name in ("height", "length", "weight", "width")}
 _TAX_DETAILS = {"performance_location": Str(), "tax_code": Str(unsettable=True)}
@@ -186,7 +183,7 @@ def delete_product(ctx: RequestContext) -> dict[str, Any]:
     last_state = product.render()
     products.delete(product)
     emit_from_request(ctx, "product.deleted", last_state)
-    return Product.render_deleted(product.id)
+    return product.render_deleted()
 
 
 def list_products(ctx: RequestContext) -> dict[str, Any]:

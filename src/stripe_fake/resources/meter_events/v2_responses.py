@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...backend import check_depth
 from ...context import RequestContext
+from ...http.decoding import check_depth
 from ...http.errors import StripeError, v2_error
 from ...http.schema import Arr, Enum, Obj, Str
+from ...http.timefmt import rfc3339
+from ...http.v2 import JsonStrMap, invalid_fields, v2_time, v2_validate
 from ...ids import new_id, new_uuids
-from ..meter_event_adjustments.models import CancelRejected, cancel, find_cancellable
-from ..meter_events.models import FUTURE_WINDOW, PAST_WINDOW, MeterEventStore
-from ..meter_events.usage import parse_value
 from ..meters.models import MeterStore
-from ..v2_events.helpers import JsonStrMap, invalid_fields, v2_time, v2_validate
-from ..v2_events.timefmt import rfc3339
-from .models import MeterEventSessionStore, find_session
+from .adjustments import CancelRejected, cancel, find_cancellable
+from .models import FUTURE_WINDOW, PAST_WINDOW, MeterEventStore
+from .sessions import MeterEventSessionStore, find_session
+from .usage import parse_value
 
 MAX_STREAM_EVENTS = 100
 EVENT = {
@@ -136,7 +136,7 @@ def create_stream_events(ctx: RequestContext) -> dict[str, Any]:
     if events is None:
         check_depth(ctx.params)
     token = ctx.api_key
-    found = find_session(ctx.backend, token)
+    found = find_session(ctx.account, token)
     if found is None:
         what = "an API key" if token.startswith(("sk_", "rk_")) else "an unknown token"
         raise StripeError(

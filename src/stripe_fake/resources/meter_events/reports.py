@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..meter_events.models import AsyncError, MeterEventStore
-from .models import emit_thin_event
-from .timefmt import rfc3339
+from ...http.timefmt import rfc3339
+from ..v2_events.models import emit_thin_event
+from .models import AsyncError, MeterEventStore
 
 if TYPE_CHECKING:
     from ...state import AccountState
