@@ -147,7 +147,7 @@ class StripeFake:
         For tests that do not care which test card pays; a declined payment reads as a
         ``card_declined`` / ``generic_decline``, an authentication as ``authentication_required``.
         """
-        from .resources.payment_methods.models import PaymentMethodStore
+        from .resources import PaymentMethodStore
 
         customer_id = customer if isinstance(customer, str) else customer["id"]
         with self.backend.lock:

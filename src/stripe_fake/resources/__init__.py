@@ -19,6 +19,7 @@ from .base import lookup_stores
 from .event_destinations.models import EventDestination, EventDestinationStore
 from .events.models import EventEmitted
 from .meter_events.reports import flush_error_reports
+from .payment_methods.models import PaymentMethodStore
 from .v2_events.models import ThinEventEmitted, notification_of
 from .webhook_endpoints.models import WebhookEndpoint, WebhookEndpointStore
 
@@ -31,6 +32,7 @@ __all__ = [
     "EventDestination",
     "EventDestinationStore",
     "EventEmitted",
+    "PaymentMethodStore",
     "ThinEventEmitted",
     "WebhookEndpoint",
     "WebhookEndpointStore",
