@@ -26,6 +26,7 @@ from ..common import apply_metadata, changed
 from ..events.models import emit_from_request
 from ..search import search
 from ..subscriptions.models import SubscriptionStore
+from ..test_clocks.models import clock_now
 from .billing import apply_billing, emit_all, plan_billing
 from .models import SEARCH, SEARCH_INDEXED, Customer, CustomerStore
 
@@ -138,7 +139,8 @@ def create_customer(ctx: RequestContext) -> dict[str, Any]:
     params = validate(CREATE, ctx.params)
     metadata = apply_metadata({}, params.get("metadata", {}))
     plan = plan_billing(ctx, None, params)
-    customer = ctx.store(CustomerStore).create(_clean(params), metadata, ctx.now)
+    created = clock_now(ctx.account, plan.test_clock, ctx.now)  # a clock's customer lives on its time
+    customer = ctx.store(CustomerStore).create(_clean(params), metadata, created)
     events = apply_billing(ctx, customer, plan)
     rendered = customer.render()
     emit_from_request(ctx, "customer.created", rendered)
