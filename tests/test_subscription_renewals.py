@@ -332,3 +332,21 @@ def test_test_clock_drives_the_renewal(stripe_fake: StripeFake) -> None:
     assert renewal.created == ts(2025, 2, 1) and renewal.total == 30 and renewal.status == "paid"
     assert stripe.Subscription.list().data == []  # clock subscriptions need customer or test_clock
     assert [s.id for s in stripe.Subscription.list(test_clock=clock.id)] == [sub.id]
+
+
+def test_clock_advance_limit_and_clock_deletion(stripe_fake: StripeFake) -> None:
+    clock = stripe.test_helpers.TestClock.create(frozen_time=ts(2025, 1, 1))
+    customer = stripe.Customer.create(test_clock=clock.id)
+    price = make_price(stripe_fake, meter=make_meter(), unit_amount=5)
+    sub = stripe.Subscription.create(customer=customer.id, items=[{"price": price}])
+    from stripe_fake.resources.subscriptions.models import SubscriptionStore, two_intervals_after
+
+    store = stripe_fake.account().store(SubscriptionStore)
+    assert two_intervals_after(store, (customer.id,), ts(2025, 1, 1)) == ts(2025, 3, 1)
+    # The clock's deletion message (published by test clocks) cancels the subscriptions it names.
+    from stripe_fake.resources.test_clocks.models import TestClockDeleted
+
+    account = stripe_fake.account()
+    with stripe_fake.backend.lock:
+        account.bus.publish(account, TestClockDeleted(clock.id, (customer.id,), ts(2025, 1, 2)))
+    stripe_fake.assert_event("customer.subscription.deleted", id=sub.id, count=1)

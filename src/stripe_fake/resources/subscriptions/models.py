@@ -784,3 +784,18 @@ def _merged(current: dict[str, str], update: Any) -> dict[str, str]:
     from ..common import apply_metadata
 
     return apply_metadata(current, update) if update is not None else current
+
+
+def two_intervals_after(store: SubscriptionStore, customers: tuple[str, ...], at: int) -> int | None:
+    """For test clocks: ``at`` plus two intervals of the shortest item interval among the live
+    subscriptions of ``customers`` (how far one advance may go), or ``None`` without subscriptions."""
+    ends: list[int] = []
+    for customer in customers:
+        for sub in store.of_customer(customer):
+            if sub.ended:
+                continue
+            for item in sub.items:
+                recurring = links.price(store.account, item.price).recurring
+                assert recurring is not None
+                ends.append(periods.boundary(at, recurring.interval, recurring.interval_count, 2))
+    return min(ends, default=None)
