@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...http.errors import StripeError
+from ...http.expand import register_expandable
 from ...ids import new_id
 from ..base import ResourceStore
 from . import links, periods
@@ -27,6 +28,9 @@ from .links import ItemCharge, PriceLike
 
 if TYPE_CHECKING:
     from ...state import AccountState
+
+register_expandable("subscription", "customer", "latest_invoice", "default_payment_method", "test_clock")
+register_expandable("subscription_item", "price.product")
 
 PERIOD_END_JOB = "subscriptions.period_end"
 TRIAL_WILL_END_JOB = "subscriptions.trial_will_end"
