@@ -536,7 +536,6 @@ def assert_delivered(
 _R = TypeVar("_R")
 
 
-
 def call_with_deadline(call: Callable[[], _R], timeout: float) -> _R:
     """``call()`` in a daemon thread; :class:`TimeoutError` if it has not returned within ``timeout``
     seconds (the thread is left to finish: Python cannot stop it)."""
