@@ -127,9 +127,8 @@ def test_metadata_update_beyond_fifty_keys_is_rejected(stripe_fake: StripeFake) 
 def test_unsupported_parameter_is_explicit(stripe_fake: StripeFake) -> None:
     err = _invalid(stripe.Customer.create, tax_id_data=[{"type": "eu_vat", "value": "DE123456789"}])
     assert (err.http_status, err.code, err.param) == (400, None, "tax_id_data")
-    assert (
-        err.user_message == "stripe-fake does not implement the parameter tax_id_data of POST /v1/customers"
-    )
+    expected = "stripe-fake does not implement the parameter tax_id_data of POST /v1/customers"
+    assert err.user_message == expected
     assert stripe.Customer.list().data == []
 
 

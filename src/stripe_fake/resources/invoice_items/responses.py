@@ -18,6 +18,7 @@ from ..invoices.ports import (
     line_amount,
     require_customer,
     require_price,
+    require_subscription,
     round_minor,
 )
 from .models import InvoiceItem, InvoiceItemStore
@@ -70,7 +71,7 @@ CREATE: dict[str, Field] = {
     "customer": Str(),
     "invoice": Str(),
     **{name: Unsupported("POST /v1/invoiceitems") for name in (*_UNSUPPORTED, "customer_account")},
-    "subscription": Unsupported("POST /v1/invoiceitems"),
+    "subscription": Str(),
 }
 UPDATE: dict[str, Field] = {
     **_COMMON,
@@ -204,6 +205,16 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
             raise parameter_missing("customer")
         customer_id = invoice.customer
     customer = require_customer(ctx.account, customer_id)
+    subscription = (
+        require_subscription(ctx.account, params["subscription"], customer.id).id
+        if "subscription" in params
+        else None
+    )
+    if invoice is not None and subscription is not None and invoice.subscription != subscription:
+        raise invalid_request(
+            f"The invoice {invoice.id} is not an invoice of the subscription {subscription}.",
+            param="subscription",
+        )
     quantity = _quantity(params, Decimal(1))
     default_currency = params.get("currency") or (invoice.currency if invoice else customer.currency)
     amount, currency, price, product, unit, price_data = _pricing(
@@ -237,6 +248,7 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
             period_start=start,
             period_end=end,
             invoice=None,
+            subscription=subscription,
             metadata=apply_metadata({}, params.get("metadata", {})),
             test_clock=customer.test_clock,
         )

@@ -23,7 +23,7 @@ from ...http.schema import (
 )
 from ..common import apply_metadata
 from .models import DRAFT, OPEN, PAID, UNCOLLECTIBLE, VOID, Invoice, InvoiceStore, Payment
-from .ports import ChargeResult, require_customer
+from .ports import ChargeResult, require_customer, require_subscription
 
 _COLLECTION = Enum(["charge_automatically", "send_invoice"])
 _FIVE_YEARS = 5 * 366 * 86_400
@@ -67,7 +67,7 @@ CREATE: dict[str, Field] = {
         name: Unsupported("POST /v1/invoices")
         for name in (*_UNSUPPORTED_WRITE, "customer_account", "from_invoice")
     },
-    "subscription": Unsupported("POST /v1/invoices"),
+    "subscription": Str(),
 }
 UPDATE: dict[str, Field] = {
     **_EDITABLE,
@@ -192,6 +192,11 @@ def create_invoice(ctx: RequestContext) -> dict[str, Any]:
             "Invoices with `collection_method=send_invoice` need a `days_until_due` or a `due_date`.",
             param="days_until_due",
         )
+    subscription = (
+        require_subscription(ctx.account, params["subscription"], customer.id)
+        if "subscription" in params
+        else None
+    )
     fields = _fields(params, _PLAIN)
     fields["metadata"] = apply_metadata({}, params.get("metadata", {}))
     currency = params.get("currency")
@@ -203,7 +208,7 @@ def create_invoice(ctx: RequestContext) -> dict[str, Any]:
         collection_method=collection_method,
         auto_advance=params.get("auto_advance", False),
         include_pending=params.get("pending_invoice_items_behavior", "exclude") == "include",
-        subscription=None,
+        subscription=subscription,
         fields=fields,
         automatically_finalizes_at=params.get("automatically_finalizes_at"),
     )
