@@ -1,7 +1,7 @@
 """Saving and loading a backend's state (``stripe-fake serve --state FILE``).
 
-The state is every account's stores, the recorded v1 and thin events, the scheduler's pending
-jobs, and where the server's
+The state is every account's stores, the recorded v1 and thin events, the scheduler's pending jobs,
+and where the server's
 :class:`~stripe_fake.clock.ManualClock` stands relative to real time.
 
 File format (version 3): one header line ``stripe-fake-state 3\\n``, one line of JSON (format,
