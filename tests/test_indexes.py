@@ -10,6 +10,7 @@ import stripe
 
 from stripe_fake import StripeFake
 from stripe_fake.http.idempotency import KEY_TTL, IdempotencyStore
+from stripe_fake.resources.meter_events.models import MeterEventStore
 
 
 def _ids(page: stripe.ListObject) -> list[str]:  # type: ignore[type-arg]
@@ -134,3 +135,29 @@ def test_summary_ids_are_stable_and_cursors_decode_to_their_window(stripe_fake: 
     assert (info.value.http_status, info.value.param) == (400, "starting_after")
     with pytest.raises(stripe.InvalidRequestError):
         summaries(customer, starting_after="mtrusg_notarealone")
+
+
+def test_large_request_bodies_are_kept_as_a_digest_and_still_replay(
+    stripe_fake: StripeFake, client: stripe.StripeClient
+) -> None:
+    from stripe_fake.http.idempotency import LARGE_BODY
+
+    stripe.billing.Meter.create(
+        display_name="Calls", event_name="calls", default_aggregation={"formula": "sum"}
+    )
+    customer = stripe.Customer.create()
+    session = client.v2.billing.meter_event_session.create()
+    stream = stripe.StripeClient(session.authentication_token)
+    events = [{"event_name": "calls", "payload": {"stripe_customer_id": customer.id, "value": "1"}}] * 100
+    options = {"idempotency_key": "stream-1"}
+    stream.v2.billing.meter_event_stream.create(params={"events": events}, options=options)  # type: ignore[typeddict-item]
+    assert len(stripe_fake.requests[-1].request_body) > LARGE_BODY
+    stream.v2.billing.meter_event_stream.create(params={"events": events}, options=options)  # type: ignore[typeddict-item]
+    assert stripe_fake.requests[-1].headers.get("idempotency-key") == "stream-1"
+    store = stripe_fake.account().store(IdempotencyStore)
+    assert all(len(saved[3]) <= LARGE_BODY for saved in store.results.values())  # nothing large is kept
+    with pytest.raises(stripe.IdempotencyError):
+        stream.v2.billing.meter_event_stream.create(params={"events": events[:99]}, options=options)  # type: ignore[typeddict-item]
+    assert (
+        len(stripe_fake.account().store(MeterEventStore).by_identifier) == 100
+    )  # the replay stored nothing twice
