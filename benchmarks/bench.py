@@ -42,11 +42,12 @@ import stripe
 from stripe._api_requestor import _APIRequestor
 
 from stripe_fake import StripeFake
-from stripe_fake.backend import Backend, RecordedRequest
+from stripe_fake.backend import Backend
 from stripe_fake.config import FakeConfig
 from stripe_fake.http.idempotency import IdempotencyStore
 from stripe_fake.http.messages import FakeRequest, FakeResponse
 from stripe_fake.interceptor import response_headers
+from stripe_fake.recording import RecordedRequest
 from stripe_fake.resources.customers.models import CustomerStore
 from stripe_fake.resources.events.models import emit_event
 from stripe_fake.resources.meter_events.models import MeterEventStore
@@ -373,11 +374,32 @@ def _stream_case(ctx: CallContext) -> Callable[[], Any] | None:
     return call
 
 
+def _price_case(ctx: CallContext) -> Callable[[], Any] | None:
+    """A metered price with graduated tiers on the meter (the catalog's most validated create)."""
+    if not has_route(ctx.backend, "POST", "/v1/prices"):
+        return None
+    product = stripe.Product.create(name="API")
+    meter_id = ctx.meter.id
+
+    def call() -> Any:
+        return stripe.Price.create(
+            product=product.id,
+            currency="usd",
+            billing_scheme="tiered",
+            tiers_mode="graduated",
+            tiers=[{"up_to": 1000, "unit_amount": 0}, {"up_to": "inf", "unit_amount_decimal": "0.4"}],
+            recurring={"interval": "month", "usage_type": "metered", "meter": meter_id},
+        )
+
+    return call
+
+
 #: Every per-call row, in order. Other streams append their endpoints' cases here.
 PER_CALL: list[Case] = [
     Case("MeterEvent.create", _meter_event),
     Case("Meter.retrieve", lambda ctx: lambda: stripe.billing.Meter.retrieve(ctx.meter.id)),
     Case("Customer.list(limit=10)", lambda ctx: lambda: stripe.Customer.list(limit=10)),
+    Case("Price.create (metered, graduated tiers)", _price_case),
     Case("Meter.list_event_summaries (hourly, 1 day)", _summaries),
     Case("MeterEvent.create triggering an alert", _alert_case),
     Case("v2 meter_event_stream.create (100 events)", _stream_case),

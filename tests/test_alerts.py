@@ -443,7 +443,8 @@ def test_processing_delay_postpones_the_trigger(
         frozen.tick(61)
         stripe.billing.Alert.retrieve(alert.id)  # any request lets the fake catch up with the clock
         [event] = stripe_fake.assert_event(TRIGGERED, customer=customer, count=1)
-        assert event["created"] == 1777629661
+        # Delayed work runs at its due time: receipt (10:00:00) + 60 s, not the next request's time.
+        assert event["created"] == 1777629660
 
 
 def test_uncounted_meter_events_do_not_trigger(

@@ -125,9 +125,11 @@ def test_metadata_update_beyond_fifty_keys_is_rejected(stripe_fake: StripeFake) 
 
 
 def test_unsupported_parameter_is_explicit(stripe_fake: StripeFake) -> None:
-    err = _invalid(stripe.Customer.create, payment_method="pm_card_visa")
-    assert (err.code, err.param) == ("parameter_unknown", "payment_method")
-    assert err.user_message is not None and "stripe-fake does not implement" in err.user_message
+    err = _invalid(stripe.Customer.create, tax_id_data=[{"type": "eu_vat", "value": "DE123456789"}])
+    assert (err.http_status, err.code, err.param) == (400, None, "tax_id_data")
+    expected = "stripe-fake does not implement the parameter tax_id_data of POST /v1/customers"
+    assert err.user_message == expected
+    assert stripe.Customer.list().data == []
 
 
 @freeze_time("2026-03-10 12:00:00")

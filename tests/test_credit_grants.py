@@ -12,6 +12,7 @@ import stripe
 from freezegun import freeze_time
 
 from stripe_fake import StripeFake
+from stripe_fake.fake import active
 
 T0 = "2026-03-01T00:00:00Z"
 T0_TS = 1772323200
@@ -85,13 +86,33 @@ def test_create_emits_grant_and_transaction_events(
     assert txn["credit"]["type"] == "credits_granted" and txn["credit_grant"] == created.id
 
 
-def test_prices_scope_and_expand_customer(stripe_fake: StripeFake, customer: stripe.Customer) -> None:
-    created = grant(
-        customer.id,
-        applicability_config={"scope": {"prices": [{"id": "price_a"}, {"id": "price_b"}]}},
-        expand=["customer"],
+def needs_prices(fake: StripeFake) -> None:
+    if fake.backend.router.match("POST", "/v1/prices") is None:
+        pytest.skip("POST /v1/prices is not implemented yet")
+
+
+def metered_price(event_name: str = "api_call", unit_amount: int = 1) -> stripe.Price:
+    """A metered price backed by a (new) meter."""
+    meter = stripe.billing.Meter.create(
+        display_name=event_name, event_name=event_name, default_aggregation={"formula": "sum"}
     )
-    assert [p.id for p in created.applicability_config.scope.prices or []] == ["price_a", "price_b"]
+    return stripe.Price.create(
+        currency="usd",
+        unit_amount=unit_amount,
+        product_data={"name": f"{event_name} usage"},
+        recurring={"interval": "month", "usage_type": "metered", "meter": meter.id},
+    )
+
+
+def scope(*prices: str) -> dict[str, Any]:
+    return {"scope": {"prices": [{"id": p} for p in prices]}}
+
+
+def test_prices_scope_and_expand_customer(stripe_fake: StripeFake, customer: stripe.Customer) -> None:
+    needs_prices(stripe_fake)
+    a, b = metered_price("a"), metered_price("b")
+    created = grant(customer.id, applicability_config=scope(a.id, b.id), expand=["customer"])
+    assert [p.id for p in created.applicability_config.scope.prices or []] == [a.id, b.id]
     assert created.applicability_config.scope.price_type is None
     assert isinstance(created.customer, stripe.Customer) and created.customer.id == customer.id
 
@@ -154,12 +175,14 @@ def test_summary_sums_grants_per_currency(stripe_fake: StripeFake, customer: str
 
 
 def test_summary_filters_by_grant_and_by_prices(stripe_fake: StripeFake, customer: stripe.Customer) -> None:
+    needs_prices(stripe_fake)
+    x, y = metered_price("x"), metered_price("y")
     general = grant(customer.id, 100)
-    scoped = grant(customer.id, 40, applicability_config={"scope": {"prices": [{"id": "price_x"}]}})
+    scoped = grant(customer.id, 40, applicability_config=scope(x.id))
     assert summary(customer.id, type="credit_grant", credit_grant=scoped.id) == [("usd", 40, 40)]
     assert summary(customer.id, type="credit_grant", credit_grant=general.id) == [("usd", 100, 100)]
-    by_x = {"type": "applicability_scope", "applicability_scope": {"prices": [{"id": "price_x"}]}}
-    by_y = {"type": "applicability_scope", "applicability_scope": {"prices": [{"id": "price_y"}]}}
+    by_x = {"type": "applicability_scope", "applicability_scope": scope(x.id)["scope"]}
+    by_y = {"type": "applicability_scope", "applicability_scope": scope(y.id)["scope"]}
     assert summary(customer.id, **by_x) == [("usd", 140, 140)]
     assert summary(customer.id, **by_y) == [("usd", 100, 100)]
     assert summary(stripe.Customer.create().id) == []
@@ -291,6 +314,13 @@ def _full(ctx: Setup) -> None:
         grant(ctx["customer"], 1)
 
 
+def _licensed(ctx: Setup) -> None:
+    fake = active()
+    assert fake is not None
+    needs_prices(fake)
+    ctx["price"] = stripe.Price.create(currency="usd", unit_amount=100, product_data={"name": "Seat"}).id
+
+
 def _usd_balance(ctx: Setup) -> None:
     stripe.Customer.create_balance_transaction(ctx["customer"], amount=-100, currency="usd")
 
@@ -335,6 +365,14 @@ CASES: dict[str, tuple[Callable[[Setup], None] | None, Callable[[Setup], Any]]] 
             c["customer"],
             applicability_config={"scope": {"prices": [{"id": f"price_{i}"} for i in range(21)]}},
         ),
+    ),
+    "grant: unknown price in scope": (
+        None,
+        lambda c: grant(c["customer"], applicability_config=scope("price_missing")),
+    ),
+    "grant: licensed price in scope": (
+        _licensed,
+        lambda c: grant(c["customer"], applicability_config=scope(c["price"])),
     ),
     "grant: `customer` missing": (None, lambda c: CG.create(amount=usd(1), applicability_config=METERED)),
     "grant: unknown customer": (None, lambda c: grant("cus_missing")),

@@ -301,9 +301,11 @@ def test_state_save_on_demand_is_atomic(serve: Callable[..., ServerProcess], tmp
     v1(server.client()).customers.create({"email": "a@example.com"})
     saved = server.control("POST", "state/save")
     assert saved == {"saved": str(state)}
-    other = server.control("POST", "state/save", {"path": str(tmp_path / "copy.pickle")})
-    assert Path(other["saved"]).stat().st_size > 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.pickle", "state.pickle"]
+    # Only the --state file is ever written (issue 19: no path chosen by the request).
+    other = httpx.post(f"{server.url}/_stripe_fake/state/save", json={"path": str(tmp_path / "copy.pickle")})
+    assert other.status_code == 400
+    assert "only to the --state file" in other.json()["error"]["message"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.pickle"]
 
     no_state = serve()
     response = httpx.post(f"{no_state.url}/_stripe_fake/state/save")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from . import __version__
+from .asgi import DEFAULT_MAX_BODY, SANDBOX_RATE_LIMIT, is_loopback_host
 from .config import FakeConfig
 from .persistence import StateError
 from .server import CONTROL_HELP, Forwarder, StripeFakeServer
@@ -79,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--state",
         metavar="FILE",
         help="load the state from FILE at start (if it exists) and save it there at shutdown and on "
-        "POST /_stripe_fake/state/save, so a manual session can be resumed; written atomically",
+        "POST /_stripe_fake/state/save, so a manual session can be resumed; written atomically (its folder "
+        "must exist); only stripe-fake state files are loaded, and loading never runs code",
     )
     serve.add_argument(
         "--processing-delay",
@@ -98,6 +100,29 @@ def build_parser() -> argparse.ArgumentParser:
         "event) per meter (default: %(default)s, one report per failing request)",
     )
     serve.add_argument(
+        "--max-body",
+        metavar="BYTES",
+        type=_positive_int,
+        default=DEFAULT_MAX_BODY,
+        help="largest request body accepted; a larger one gets a 413 before it is read "
+        "(default: %(default)s)",
+    )
+    serve.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on the control endpoints (except health)",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        metavar="OPS",
+        nargs="?",
+        type=_positive_int,
+        const=SANDBOX_RATE_LIMIT,
+        default=None,
+        help="answer Stripe's 429 rate_limit error beyond OPS read and OPS write operations per second "
+        f"per account (without OPS: Stripe's sandbox limit, {SANDBOX_RATE_LIMIT}) (default: no limit)",
+    )
+    serve.add_argument(
         "--quiet", "-q", action="store_true", help="do not log one line per request (errors are still logged)"
     )
     return parser
@@ -111,6 +136,17 @@ def _seconds(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number of seconds, not {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    """A whole number of 1 or more (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
 
 
@@ -130,6 +166,7 @@ def serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # deliveries get their own lines
+    logging.getLogger("uvicorn").setLevel(logging.WARNING)  # one stripe-fake line per request instead
     if args.webhook_secret is not None and not args.webhook_secret.startswith("whsec_"):
         print("stripe-fake: --webhook-secret must start with whsec_", file=sys.stderr)
         return 2
@@ -144,6 +181,15 @@ def serve(args: argparse.Namespace) -> int:
         forwarder = Forwarder(
             args.forward_to, args.webhook_secret, event_types, echo=_echo, thin_url=args.forward_thin_to
         )
+    if not is_loopback_host(args.host):
+        print(
+            f"stripe-fake: warning: listening on {args.host}, not only on this machine; the server has no "
+            "authentication (any sk_test_ key works, and the control endpoints are open"
+            + ("" if args.control_token else "; consider --control-token")
+            + "): use it only on a network you trust",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         config = FakeConfig(
             record_requests=False,
@@ -151,7 +197,14 @@ def serve(args: argparse.Namespace) -> int:
             error_report_window=args.error_report_window,
         )
         server = StripeFakeServer(
-            args.host, args.port, state_path=args.state, forwarder=forwarder, config=config
+            args.host,
+            args.port,
+            state_path=args.state,
+            forwarder=forwarder,
+            config=config,
+            max_body=args.max_body,
+            control_token=args.control_token,
+            rate_limit=args.rate_limit,
         )
     except StateError as exc:
         print(f"stripe-fake: {exc}", file=sys.stderr)
@@ -167,7 +220,13 @@ def serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    server.start()
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"stripe-fake: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    for temporary in server.removed_temporary:
+        _echo(f"Removed {temporary}, left by an interrupted save")
     if server.loaded_state:
         _echo(f"Resumed the state saved in {args.state}")
     if forwarder is not None:

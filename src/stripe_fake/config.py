@@ -38,6 +38,19 @@ class FakeConfig:
     #: calls through a client without async support or fallback (``NotImplementedError``).
     strict_http_client: bool = True
 
+    # -- invoices ----------------------------------------------------------------------------------
+    #: Seconds a subscription invoice stays draft before it finalizes (Stripe: one hour after the
+    #: ``invoice.created`` webhooks succeed). Metered usage reported meanwhile is still counted.
+    invoice_finalization_delay: int = 3600
+    #: Automatic payment retries after a failed charge, as days after the previous attempt.
+    #: ``[]``: no automatic retry (the first failure is final).
+    invoice_payment_retries: list[int] = field(default_factory=lambda: [3, 5, 7])
+    #: Emit ``invoice.overdue`` at the due date and ``invoice.will_be_due`` ``invoice_will_be_due_days``
+    #: before it, for open ``send_invoice`` invoices (Stripe sends them only when enabled in the
+    #: Billing automation settings: off by default).
+    invoice_overdue_events: bool = False
+    invoice_will_be_due_days: int = 3
+
     def __post_init__(self) -> None:
         if self.unimplemented not in ("fail", "error"):
             raise ValueError(f"unimplemented must be 'fail' or 'error', not {self.unimplemented!r}")

@@ -28,18 +28,27 @@ import hmac
 import inspect
 import ipaddress
 import json
+import queue
 import secrets
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 from urllib.parse import urlsplit
 
 import httpx
 
-from .resources import EventEmitted, ThinEventEmitted
-from .resources.event_destinations.models import EventDestination, EventDestinationStore
-from .resources.webhook_endpoints.models import WebhookEndpoint, WebhookEndpointStore
+from .patterns import match_event_type
+from .resources import (
+    EventDestination,
+    EventDestinationStore,
+    EventEmitted,
+    ThinEventEmitted,
+    WebhookEndpoint,
+    WebhookEndpointStore,
+    notification_of,
+)
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -47,8 +56,6 @@ if TYPE_CHECKING:
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 CONTENT_TYPE = "application/json; charset=utf-8"
-#: Keys of a thin event that its push notification carries (``data`` is fetched separately).
-NOTIFICATION_KEYS = ("id", "object", "type", "created", "livemode", "context", "reason", "related_object")
 
 MountKind = Literal["wsgi", "asgi", "callable"]
 Target = Union[WebhookEndpoint, EventDestination]  # noqa: UP007 - a runtime alias on Python 3.10
@@ -59,11 +66,6 @@ def sign(payload: str | bytes, secret: str, timestamp: int) -> str:
     text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
     digest = hmac.new(secret.encode("utf-8"), f"{timestamp}.{text}".encode(), hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
-
-
-def notification_of(event: dict[str, Any]) -> dict[str, Any]:
-    """The push notification of a thin ``v2.core.event``: its envelope without ``data``."""
-    return {key: event[key] for key in NOTIFICATION_KEYS if key in event}
 
 
 def is_loopback(url: str) -> bool:
@@ -127,9 +129,7 @@ class DeliveryLog(list[Delivery]):
 
     def of_type(self, event_type: str) -> list[Delivery]:
         """Deliveries of events of ``event_type`` (a trailing ``*`` matches a prefix)."""
-        if event_type.endswith("*"):
-            return [d for d in self if d.event_type.startswith(event_type[:-1])]
-        return [d for d in self if d.event_type == event_type]
+        return [d for d in self if match_event_type(event_type, d.event_type)]
 
     def describe(self) -> str:
         return "\n".join("  " + d.describe() for d in self) if self else "  (no deliveries)"
@@ -150,6 +150,13 @@ class Mount:
         return url.startswith(base) and url[len(base) : len(base) + 1] in ("/", "?", "#")
 
     def send(self, request: httpx.Request, timeout: float) -> tuple[int, str]:
+        if self.kind == "asgi":
+            return self._send(request, timeout)
+        # WSGI apps and sync callables cannot be cancelled: they run in a thread, and an overrun is a
+        # failed delivery (the thread finishes on its own; its answer is ignored).
+        return call_with_deadline(lambda: self._send(request, timeout), timeout)
+
+    def _send(self, request: httpx.Request, timeout: float) -> tuple[int, str]:
         if self.kind == "wsgi":
             with httpx.Client(transport=httpx.WSGITransport(app=self.app), timeout=timeout) as client:
                 response = client.send(request)
@@ -268,6 +275,9 @@ class Deliverer:
         #: Where a signature's ``t=`` comes from (the standalone server signs with real time: the
         #: receiving app checks it against its own clock, not the server's).
         self.signature_time: Callable[[], int] = backend.now
+        #: Where queued jobs go; ``None`` = run after the request releases the lock (in-process,
+        #: synchronous). The standalone server sets a :class:`BackgroundDelivery` here.
+        self.dispatch: Callable[[list[_Job]], None] | None = None
         for base_url, app in (backend.config.mounts or {}).items():
             self.mount(base_url, app)
         backend.bus.subscribe(EventEmitted, self._on_event_emitted)
@@ -372,6 +382,9 @@ class Deliverer:
         with self._state_lock:
             for job in jobs:
                 self._jobs[job.key] = job
+        if self.dispatch is not None:
+            self.dispatch(jobs)
+            return
         self.backend.defer(lambda: self._run(jobs))
 
     # -- sending -------------------------------------------------------------------------------------
@@ -488,6 +501,7 @@ def assert_delivered(
 ) -> list[Delivery]:
     """The deliveries in ``log`` matching every given filter; ``AssertionError`` listing the whole log
     unless there are exactly ``count`` of them (at least one when ``count`` is None)."""
+    __tracebackhide__ = True
     found = list(log.of_type(event_type)) if event_type is not None else list(log)
     if endpoint is not None:
         found = [d for d in found if d.endpoint_id == endpoint]
@@ -515,3 +529,100 @@ def assert_delivered(
         f"expected {expected} matching ({wanted or 'anything'}), found {len(found)}. "
         f"Deliveries that happened:\n{log.describe()}"
     )
+
+
+# -- server mode: delivery off the request path (owned by the server stream) --------------------------
+
+_R = TypeVar("_R")
+
+
+
+def call_with_deadline(call: Callable[[], _R], timeout: float) -> _R:
+    """``call()`` in a daemon thread; :class:`TimeoutError` if it has not returned within ``timeout``
+    seconds (the thread is left to finish: Python cannot stop it)."""
+    outcome: list[tuple[bool, Any]] = []  # (returned, value or exception)
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="stripe-fake-receiver", daemon=True).start()
+    if not done.wait(timeout):
+        raise TimeoutError(f"no answer within {timeout} s")
+    returned, value = outcome[0]
+    if not returned:
+        raise value
+    result: _R = value
+    return result
+
+
+class BackgroundDelivery:
+    """Runs a :class:`Deliverer`'s jobs on worker threads, one per endpoint (so each endpoint gets its
+    events in order) and never on the thread that answered the API request."""
+
+    def __init__(self, deliverer: Deliverer) -> None:
+        self.deliverer = deliverer
+        self._queues: dict[str, queue.Queue[_Job | None]] = {}
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        deliverer.dispatch = self.put
+
+    def put(self, jobs: list[_Job]) -> None:
+        """Queue ``jobs`` on their endpoints' workers (started on first use)."""
+        with self._lock:
+            for job in jobs:
+                found = self._queues.get(job.target.id)
+                if found is None:
+                    found = self._queues[job.target.id] = queue.Queue()
+                    thread = threading.Thread(
+                        target=self._work,
+                        args=(found,),
+                        name=f"stripe-fake-delivery-{job.target.id}",
+                        daemon=True,
+                    )
+                    self._threads.append(thread)
+                    thread.start()
+                found.put(job)
+
+    def _work(self, jobs: queue.Queue[_Job | None]) -> None:
+        while True:
+            job = jobs.get()
+            try:
+                if job is None:
+                    return
+                if not job.done:
+                    self.deliverer._attempt(job)
+            except Exception as exc:  # recorded like deferred work: never kills the worker
+                self.deliverer.backend.internal_errors.append(exc)
+            finally:
+                jobs.task_done()
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(q.unfinished_tasks for q in self._queues.values())
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued job was attempted (``False`` on timeout)."""
+        deadline = time.monotonic() + timeout
+        while self.pending():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Attempt what is queued (up to ``timeout`` seconds), then stop the workers."""
+        self.flush(timeout)
+        with self._lock:
+            self.deliverer.dispatch = None
+            for found in self._queues.values():
+                found.put(None)
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(max(0.0, timeout))

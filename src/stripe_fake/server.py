@@ -10,27 +10,42 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import queue
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import httpx
+import uvicorn
 
+from .asgi import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_BODY,
+    RATE_LIMIT_MESSAGE,
+    App,
+    Protocol,
+    RateLimiter,
+    error_response,
+    host_of,
+    is_loopback_host,
+    origin_allowed,
+)
 from .backend import Backend
 from .clock import ManualClock
 from .config import FakeConfig
-from .delivery import notification_of, sign
+from .delivery import BackgroundDelivery, sign
 from .http.messages import FakeRequest, FakeResponse
-from .persistence import StateError, load_state, save_state
-from .resources import EventEmitted, ThinEventEmitted
-from .resources.meter_events.models import MeterEventStore, settle
+from .patterns import match_any
+from .persistence import StateError, load_state, remove_temporary_files, save_state
+from .resources import EventEmitted, ThinEventEmitted, notification_of
 from .state import AccountState
 
 log = logging.getLogger("stripe_fake.server")
@@ -41,7 +56,9 @@ ControlHandler = Callable[[dict[str, Any], dict[str, list[str]]], FakeResponse]
 CONTROL_PREFIX = "/_stripe_fake/"
 
 CONTROL_HELP = """\
-control endpoints (JSON in and out, no API key needed):
+control endpoints (JSON in and out, no API key needed; bodies must be sent as
+Content-Type: application/json; requests from web pages not served by this machine are
+refused; with --control-token, send Authorization: Bearer <token>):
   GET  /_stripe_fake/health        {"ok": true}
   POST /_stripe_fake/reset         forget every object and event; the clock goes back to real
                                    time unless the body is {"keep_clock": true}
@@ -55,7 +72,7 @@ control endpoints (JSON in and out, no API key needed):
                                    | {"unfreeze": true}; answers like GET. Usage delayed by
                                    --processing-delay and batched error reports that the move
                                    made due are applied (and forwarded) at once
-  POST /_stripe_fake/state/save    write --state now (or {"path": "other.pickle"})"""
+  POST /_stripe_fake/state/save    write the --state file now (only that file)"""
 
 
 def _random_secret() -> str:
@@ -63,8 +80,12 @@ def _random_secret() -> str:
 
 
 @dataclass
-class Delivery:
-    """One forwarded event and how the receiving app answered."""
+class ForwardedEvent:
+    """One event the forwarder posted (``--forward-to``) and how the receiving app answered.
+
+    Webhook endpoint deliveries are :class:`stripe_fake.delivery.Delivery`; this is the server's own
+    ``stripe listen``-style stream, reported by ``GET /_stripe_fake/deliveries`` under ``data``.
+    """
 
     event_id: str
     event_type: str
@@ -77,14 +98,7 @@ class Delivery:
 
 def event_matches(event_type: str, patterns: list[str] | None) -> bool:
     """Whether ``patterns`` select ``event_type`` (``None``/``*``: all; ``billing.*``: a prefix)."""
-    if not patterns:
-        return True
-    for pattern in patterns:
-        if pattern == "*" or pattern == event_type:
-            return True
-        if pattern.endswith("*") and event_type.startswith(pattern[:-1]):
-            return True
-    return False
+    return match_any(patterns, event_type)
 
 
 class Forwarder:
@@ -111,7 +125,7 @@ class Forwarder:
         self.event_types = event_types
         self.echo = echo or (lambda line: None)
         self.timeout = timeout
-        self.deliveries: list[Delivery] = []
+        self.deliveries: list[ForwardedEvent] = []
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._client = httpx.Client(timeout=timeout, trust_env=False)
         self._thread = threading.Thread(target=self._run, name="stripe-fake-forwarder", daemon=True)
@@ -184,7 +198,7 @@ class Forwarder:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         duration = (time.perf_counter() - start) * 1000
-        delivery = Delivery(event_id, event_type, url, status, error, round(duration, 1), time.time())
+        delivery = ForwardedEvent(event_id, event_type, url, status, error, round(duration, 1), time.time())
         self.deliveries.append(delivery)
         if status is not None:
             self.echo(f"{_stamp()}  <--  [{status}] POST {url} [{event_id}]")
@@ -197,7 +211,7 @@ def _stamp() -> str:
 
 
 class StripeFakeServer:
-    """A threading HTTP server answering Stripe requests from one backend, with control endpoints."""
+    """The backend served over HTTP by uvicorn (in a background thread), with control endpoints."""
 
     def __init__(
         self,
@@ -207,53 +221,95 @@ class StripeFakeServer:
         state_path: str | Path | None = None,
         forwarder: Forwarder | None = None,
         config: FakeConfig | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        idle_timeout: int = 5,
+        control_token: str | None = None,
+        rate_limit: int | None = None,
     ) -> None:
         self.clock = ManualClock()
         self.backend = Backend(clock=self.clock, config=config or FakeConfig(record_requests=False))
-        deliverer = getattr(self.backend, "delivery", None)
-        if deliverer is not None:
-            # Apps verify the signature's timestamp against their own (real) clock.
-            deliverer.signature_time = lambda: int(time.time())
+        deliverer = self.backend.delivery
+        # Apps verify the signature's timestamp against their own (real) clock.
+        deliverer.signature_time = lambda: int(time.time())
+        # Deliveries to webhook endpoints run on worker threads: the API answers without waiting.
+        self.deliveries = BackgroundDelivery(deliverer)
         self.state_path = Path(state_path) if state_path is not None else None
         self.forwarder = forwarder
         if forwarder is not None:
             forwarder.attach(self.backend)
+        self.max_body = max_body
+        self.body_timeout = body_timeout
+        self.control_token = control_token
+        self.rate_limiter = RateLimiter(rate_limit) if rate_limit else None
         self.loaded_state = False
+        self.removed_temporary: list[Path] = []
         if self.state_path is not None:
+            folder = self.state_path.parent if str(self.state_path.parent) else Path(".")
+            if not folder.is_dir():
+                raise StateError(f"the folder of the --state file does not exist: {folder}")
+            self.removed_temporary = remove_temporary_files(self.state_path)
             self.loaded_state = load_state(self.backend, self.state_path)
-        self.httpd = _HTTPServer((host, port), _Handler, self)
+        self._socket = _listen(host, port)
+        self.check_host = is_loopback_host(host)
+        protocol = type("BoundProtocol", (Protocol,), {"header_timeout": header_timeout})
+        self._uvicorn = uvicorn.Server(
+            uvicorn.Config(
+                App(self),
+                http=protocol,
+                lifespan="off",
+                log_config=None,
+                access_log=False,
+                server_header=False,
+                timeout_keep_alive=idle_timeout,
+                # In-flight requests finish within the body deadline; this only bounds a stuck handler.
+                timeout_graceful_shutdown=int(body_timeout + header_timeout) + 5,
+            )
+        )
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self.httpd.server_address[1])
+        return int(self._socket.getsockname()[1])
 
     @property
     def host(self) -> str:
-        return str(self.httpd.server_address[0])
+        return str(self._socket.getsockname()[0])
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = self.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
-    def start(self) -> StripeFakeServer:
-        """Serve in a background thread."""
+    def start(self, timeout: float = 10.0) -> StripeFakeServer:
+        """Serve in a background thread; returns once the server accepts connections."""
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, name="stripe-fake-server", daemon=True
+            target=self._uvicorn.run,
+            kwargs={"sockets": [self._socket]},
+            name="stripe-fake-server",
+            daemon=True,
         )
         self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._uvicorn.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise OSError("the HTTP server did not start")
+            time.sleep(0.005)
         return self
 
     def stop(self) -> None:
-        """Stop accepting requests, finish forwarding, and save ``--state`` if set."""
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        """Graceful shutdown: stop accepting, finish in-flight requests, close idle connections; then
+        deliver what is queued and save ``--state`` (so every answered write is in it)."""
+        self._uvicorn.should_exit = True
         if self._thread is not None:
             self._thread.join()
+        self._socket.close()
         if self.forwarder is not None:
             self.forwarder.close()
+        self.deliveries.close()
         if self.state_path is not None:
             save_state(self.backend, self.state_path)
 
@@ -264,14 +320,41 @@ class StripeFakeServer:
         clock applies (and forwards) due work at once. Resulting deliveries run after the lock is freed.
         """
         with self.backend.locked():
-            if any(MeterEventStore in account._stores for account in self.backend.accounts.values()):
-                settle(self.backend, self.backend.now())
+            self.backend.run_due()
+
+    # -- requests ------------------------------------------------------------------------------------
+
+    def dispatch(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> FakeResponse:
+        """Answer one complete request (control endpoint or Stripe API). Never raises."""
+        if path.startswith(CONTROL_PREFIX):
+            try:
+                return self.control(method, path, query, body, headers)
+            except Exception as exc:  # the fake never answers a traceback
+                self.backend.internal_errors.append(exc)
+                return _control_error(500, f"stripe-fake internal error: {type(exc).__name__}: {exc}")
+        if self.rate_limiter is not None:
+            account = headers.get("stripe-account") or headers.get("stripe-context") or ""
+            with self.backend.lock:
+                allowed = self.rate_limiter.allow(account, write=method not in ("GET", "HEAD"))
+            if not allowed:
+                return error_response(429, RATE_LIMIT_MESSAGE, v2=path.startswith("/v2/"), code="rate_limit")
+        host = host_of(headers.get("host") or "localhost")
+        request = FakeRequest(method=method, host=host, path=path, query=query, headers=headers, body=body)
+        return self.backend.handle(request)
 
     # -- control endpoints ---------------------------------------------------------------------------
 
-    def control(self, method: str, path: str, query: str, body: bytes) -> FakeResponse:
+    def control(
+        self, method: str, path: str, query: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> FakeResponse:
         """Answer a request under ``/_stripe_fake/``."""
+        headers = headers or {}
         name = path[len(CONTROL_PREFIX) :].strip("/")
+        refused = self._refuse_control(name, headers, body)
+        if refused is not None:
+            return refused
         try:
             data = _json_object(body) if method == "POST" else {}
             handler = self._control_routes().get((method, name))
@@ -282,6 +365,37 @@ class StripeFakeServer:
             return handler(data, parse_qs(query))
         except ValueError as exc:
             return _control_error(400, str(exc))
+
+    def _refuse_control(self, name: str, headers: dict[str, str], body: bytes) -> FakeResponse | None:
+        """403/401/415 for control requests a browser page could have sent, or without the token."""
+        origin = headers.get("origin")
+        if not origin_allowed(origin):
+            return _control_error(
+                403,
+                f"Control endpoints refuse requests from the web page {origin!r}: only pages on this machine "
+                "(localhost, 127.0.0.1, ::1) may call them.",
+            )
+        fetch_site = headers.get("sec-fetch-site")
+        if origin is None and fetch_site is not None and fetch_site not in ("same-origin", "none"):
+            return _control_error(403, "Control endpoints refuse cross-site requests.")
+        if self.control_token is not None and name != "health":
+            given = headers.get("authorization", "")
+            token = (
+                given[7:].strip() if given.startswith("Bearer ") else headers.get("x-stripe-fake-token", "")
+            )
+            if not secrets.compare_digest(token.encode(), self.control_token.encode()):
+                return _control_error(
+                    401, "This server needs its --control-token: send 'Authorization: Bearer <token>'."
+                )
+        if body.strip():
+            content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if content_type != "application/json":
+                return _control_error(
+                    415,
+                    "Control endpoints take JSON bodies only: send 'Content-Type: application/json' "
+                    f"(got {content_type or 'no Content-Type'}).",
+                )
+        return None
 
     def _control_routes(self) -> dict[tuple[str, str], ControlHandler]:
         return {
@@ -315,9 +429,9 @@ class StripeFakeServer:
 
     def _deliveries(self, data: dict[str, Any], query: dict[str, list[str]]) -> FakeResponse:
         forwarded = [asdict(d) for d in self.forwarder.deliveries] if self.forwarder is not None else []
-        deliverer = getattr(self.backend, "delivery", None)  # webhook endpoints created through the API
+        deliverer = self.backend.delivery  # webhook endpoints created through the API
         with self.backend.lock:
-            to_endpoints = [asdict(d) for d in getattr(deliverer, "deliveries", [])]
+            to_endpoints = [asdict(d) for d in deliverer.deliveries]
         return FakeResponse.json(200, {"object": "list", "data": forwarded, "endpoints": to_endpoints})
 
     def _clock_body(self) -> dict[str, Any]:
@@ -329,38 +443,76 @@ class StripeFakeServer:
         for key in ("advance", "set"):
             if key in data and (isinstance(data[key], bool) or not isinstance(data[key], (int, float))):
                 raise ValueError(f"'{key}' must be a number of seconds")
+        for key in ("freeze", "unfreeze"):
+            if key in data and not isinstance(data[key], bool):
+                raise ValueError(f"'{key}' must be true or false")
         if data.get("freeze") and data.get("unfreeze"):
             raise ValueError("'freeze' and 'unfreeze' cannot both be true")
+        target = clock_target(self.clock.now(), data.get("set"), data.get("advance"))
         with self.backend.lock:
             if data.get("freeze"):
                 self.clock.freeze()
-            if "set" in data:
-                self.clock.set(float(data["set"]))
-            if "advance" in data:
-                self.clock.advance(float(data["advance"]))
+            if target is not None:
+                self.clock.set(target)
             if data.get("unfreeze"):
                 self.clock.unfreeze()
         self.settle()  # what the move made due happens now, not at the next API request
         return FakeResponse.json(200, self._clock_body())
 
     def _save(self, data: dict[str, Any], query: dict[str, list[str]]) -> FakeResponse:
-        _only_keys(data, {"path"})
-        target = data.get("path") or self.state_path
-        if not target or not isinstance(target, str | Path):
-            raise ValueError('No state file: start the server with --state FILE or pass {"path": "..."}')
+        if "path" in data:
+            raise ValueError(
+                "The state is saved only to the --state file given at start; 'path' is not accepted."
+            )
+        _only_keys(data, set())
+        if self.state_path is None:
+            raise ValueError("No state file: start the server with --state FILE.")
         try:
-            saved = save_state(self.backend, target)
+            saved = save_state(self.backend, self.state_path)
         except (StateError, OSError) as exc:
             return _control_error(500, f"Could not save the state: {exc}")
         return FakeResponse.json(200, {"saved": str(saved)})
+
+
+#: The clock may be set anywhere from the epoch to the end of year 9999 (what Stripe's timestamps,
+#: ISO-formatted in v2, can express).
+CLOCK_MIN = 0
+CLOCK_MAX = 253_402_300_799
+
+
+def clock_target(now: float, set_to: float | None, advance: float | None) -> float | None:
+    """Where ``{"set": ..., "advance": ...}`` moves a clock reading ``now`` (``ValueError`` unless a
+    finite time between :data:`CLOCK_MIN` and :data:`CLOCK_MAX`); ``None`` if it does not move."""
+    if set_to is None and advance is None:
+        return None
+    for key, value in (("set", set_to), ("advance", advance)):
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"'{key}' must be a finite number of seconds")
+    target = float(set_to) if set_to is not None else now
+    if advance is not None:
+        target += float(advance)
+    if not CLOCK_MIN <= target <= CLOCK_MAX:
+        raise ValueError(
+            f"The clock can only be moved to a time between {CLOCK_MIN} and {CLOCK_MAX} "
+            f"(1970-01-01 to 9999-12-31 UTC), not {target:.0f}."
+        )
+    return target
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"The body must be JSON without {name} (not a finite number).")
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(body, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("The body is nested too deeply.") from None
+    except ValueError as exc:  # also UnicodeDecodeError and over-long integers
+        if "without" in str(exc):
+            raise
         raise ValueError("The body must be a JSON object.") from None
     if not isinstance(data, dict):
         raise ValueError("The body must be a JSON object.")
@@ -370,7 +522,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
 def _only_keys(data: dict[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
-        expected = ", ".join(sorted(allowed))
+        expected = ", ".join(sorted(allowed)) or "none"
         raise ValueError(f"Unknown key(s) {', '.join(unknown)}; expected any of {expected}.")
 
 
@@ -378,89 +530,19 @@ def _control_error(status: int, message: str) -> FakeResponse:
     return FakeResponse.json(status, {"error": {"type": "invalid_request_error", "message": message}})
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], handler: type[_Handler], app: StripeFakeServer) -> None:
-        self.app = app
-        super().__init__(address, handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
-    protocol_version = "HTTP/1.1"
-    server_version = "stripe-fake"
-    # Headers and body are written separately: without TCP_NODELAY, Nagle's algorithm and delayed
-    # ACKs add ~40 ms to every keep-alive request.
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
-    def _dispatch(self) -> None:
-        start = time.perf_counter()
-        url = urlsplit(self.path)
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            error = _control_error(411, "Send a Content-Length (chunked bodies are not supported).")
-            self._finish(start, url.path, error)
-            self.close_connection = True
-            return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            self._finish(start, url.path, _control_error(400, "Invalid Content-Length."))
-            self.close_connection = True
-            return
-        body = self.rfile.read(length) if length else b""
-        app = self.server.app
-        if url.path.startswith(CONTROL_PREFIX):
-            response = app.control(self.command, url.path, url.query, body)
-        else:
-            host = (self.headers.get("Host") or "localhost").rsplit(":", 1)[0].strip("[]")
-            request = FakeRequest(
-                method=self.command,
-                host=host,
-                path=url.path,
-                query=url.query,
-                headers={key.lower(): value for key, value in self.headers.items()},
-                body=body,
-            )
-            response = app.backend.handle(request)
-        self._finish(start, url.path, response)
-
-    def _finish(self, start: float, path: str, response: FakeResponse) -> None:
-        elapsed = (time.perf_counter() - start) * 1000
-        if response.network_error is not None:
-            # A simulated network failure: drop the connection without answering.
-            self.close_connection = True
-            log.info("%s %s dropped (%s) %.1fms", self.command, path, response.network_error, elapsed)
-            return
-        self.send_response(response.status)
-        headers = {"Content-Type": "application/json", **response.headers}
-        for key, value in headers.items():
-            if key.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-        log.info("%s %s %d %.1fms", self.command, path, response.status, elapsed)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the stdlib's stderr access log (one ``logging`` line per request instead)."""
-        log.debug(format, *args)
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (``OSError`` if it cannot be had)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock

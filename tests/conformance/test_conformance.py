@@ -38,6 +38,7 @@ FREE_FORM = {"metadata", "payload", "data.object", "data.previous_attributes"}
 NULLABLE = {
     "billing.alert": {"status", "usage_threshold", "usage_threshold.filters"},
     "billing.alert_triggered": set(),
+    "test_helpers.test_clock": {"name"},
 }
 
 
@@ -212,7 +213,40 @@ def make_webhook_endpoint(fake: StripeFake) -> dict[str, Any]:
     return retrieved
 
 
+# -- payments stream: payment methods, card sources, customers with billing fields ---------------------
+
+
+def make_payment_method(fake: StripeFake) -> dict[str, Any]:
+    customer = stripe.Customer.create()
+    return _raw(stripe.PaymentMethod.attach("pm_card_visa", customer=customer.id))
+
+
+def make_card(fake: StripeFake) -> dict[str, Any]:
+    customer = stripe.Customer.create(source="tok_visa")
+    expanded = _raw(stripe.Customer.retrieve(customer.id, expand=["default_source"]))
+    found: dict[str, Any] = expanded["default_source"]
+    return found
+
+
+def make_billing_customer(fake: StripeFake) -> dict[str, Any]:
+    return _raw(
+        stripe.Customer.create(
+            payment_method="pm_card_visa",
+            invoice_settings={"default_payment_method": "pm_card_visa", "footer": "Thanks"},
+            source="tok_mastercard",
+            balance=-500,
+            invoice_prefix="ACME",
+            next_invoice_sequence=7,
+        )
+    )
+
+
+def make_test_clock(fake: StripeFake) -> dict[str, Any]:
+    return _raw(stripe.test_helpers.TestClock.create(frozen_time=1_772_323_200, name="Renewals"))
+
+
 PRODUCERS: dict[str, Callable[[StripeFake], dict[str, Any]]] = {
+    "test_helpers.test_clock": make_test_clock,
     "customer": make_customer,
     "billing.meter": make_meter,
     "billing.meter_event": make_meter_event,
@@ -222,6 +256,12 @@ PRODUCERS: dict[str, Callable[[StripeFake], dict[str, Any]]] = {
     "billing.alert_triggered": make_alert_triggered,
     "event": make_event,
     "webhook_endpoint": make_webhook_endpoint,
+    "payment_method": make_payment_method,
+    "card": make_card,
+}
+# Producers of a type already covered above, with more fields set (same example object).
+VARIANTS: dict[str, tuple[str, Callable[[StripeFake], dict[str, Any]]]] = {
+    "customer_with_billing_fields": ("customer", make_billing_customer),
 }
 
 
@@ -232,6 +272,16 @@ def test_v1_object_matches_stripe(stripe_fake: StripeFake, object_type: str) -> 
     nullable = None if object_type in V1["$defs"] else NULLABLE.get(object_type, set())
     problems = differences(body, FIXTURES[object_type], "", nullable)
     assert not problems, f"{object_type} differs from Stripe's example:\n" + "\n".join(problems)
+    validate_v1(object_type, body)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_v1_object_variant_matches_stripe(stripe_fake: StripeFake, variant: str) -> None:
+    object_type, produce = VARIANTS[variant]
+    body = produce(stripe_fake)
+    assert body["object"] == object_type
+    problems = differences(body, FIXTURES[object_type], "", None)
+    assert not problems, f"{variant} differs from Stripe's example:\n" + "\n".join(problems)
     validate_v1(object_type, body)
 
 

@@ -29,11 +29,14 @@ def _not_expandable(path: str) -> StripeError:
 
 def apply_expand(body: dict[str, Any], paths: list[str], resolve: Resolver) -> dict[str, Any]:
     """Expand ``paths`` in ``body`` (a single object, or a list envelope with ``data.`` paths)."""
+    listing = body.get("object") in ("list", "search_result")
     for path in paths:
+        if path == "total_count" and body.get("object") == "search_result":
+            continue  # a search handler already added it (resources/search.py)
         parts = path.split(".")
-        if len(parts) > 4 + (1 if body.get("object") == "list" else 0):
+        if len(parts) > 4 + (1 if listing else 0):
             raise _too_deep(path)
-        if body.get("object") == "list":
+        if listing:
             if parts[0] != "data" or len(parts) < 2:
                 raise _not_expandable(path)
             for item in body.get("data", []):

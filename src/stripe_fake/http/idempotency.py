@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
+from .decoding import decode_params
 from .errors import StripeError
 from .messages import FakeRequest, FakeResponse
 
@@ -75,11 +76,9 @@ def same_request(
 
 def saved_fingerprint(saved: SavedResult) -> str:
     """A digest of the saved request's method, path and decoded parameters (see :func:`fingerprint`)."""
-    from ..backend import Backend
-
     method, path, query, body = saved[0], saved[1], saved[2], saved[3]
     try:
-        params = Backend.decode_params(FakeRequest(method, "", path, query, {}, body))
+        params = decode_params(FakeRequest(method, "", path, query, {}, body))
     except StripeError:
         params = {}
     return _digest(method, path, params)

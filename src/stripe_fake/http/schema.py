@@ -309,12 +309,8 @@ class Unsupported(Field):
         self.endpoint = endpoint
 
     def parse(self, value: Any, name: str) -> Any:
-        raise _invalid(
-            f"stripe-fake does not implement the parameter '{name}' of {self.endpoint}. Remove it from the "
-            "request, or open an issue if your tests need it.",
-            name,
-            "parameter_unknown",
-        )
+        # No ``code``: Stripe's ``parameter_unknown`` would say the parameter does not exist at all.
+        raise _invalid(f"stripe-fake does not implement the parameter {name} of {self.endpoint}", name)
 
 
 class Range(Field):

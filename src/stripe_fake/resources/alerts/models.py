@@ -1,7 +1,8 @@
 """Billing alerts: lifecycle rules, the 25-per-(meter, customer) limit, and triggering.
 
-Triggering is driven by :class:`MeterEventStore` listeners: after each counted meter event the store
-calls :meth:`AlertStore.on_usage` with the customer's lifetime aggregate, so a check never rescans
+Triggering is driven by the bus: after each counted meter event the meter-event store publishes
+``UsageCounted`` and ``alerts.install`` hands it to :meth:`AlertStore.on_usage` (for accounts that
+have an alert store) with the customer's lifetime aggregate, so a check never rescans
 stored events. Active alerts of a meter live in :class:`Ladder` objects (one for alerts without a
 customer filter, one per filtered customer), sorted by ``gte``; each customer keeps a *frontier* below
 which every active alert has already fired for them, so an event costs ``O(log n + fired)``.
@@ -11,18 +12,17 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...http.errors import StripeError
 from ...ids import new_id
-from ..common import ObjectTable
+from ..base import ResourceStore, StripeObject
 from ..events.models import emit_event
-from ..meter_events.models import MeterEventStore
-from ..meter_events.usage import CustomerUsage, Number, as_json_number
+from ..meter_events.usage import Number, as_json_number
 
 if TYPE_CHECKING:
     from ...state import AccountState
-    from ..meters.models import Meter
+    from ..meter_events.models import UsageCounted
 
 MAX_ALERTS_PER_PAIR = 25
 
@@ -30,7 +30,11 @@ Key = tuple[int, int]  # (gte, creation sequence): the order of alerts on a ladd
 
 
 @dataclass
-class Alert:
+class Alert(StripeObject):
+    object: ClassVar[str] = "billing.alert"
+    id_prefix: ClassVar[str] = "alrt"
+    expandable: ClassVar[tuple[str, ...]] = ("usage_threshold.meter", "usage_threshold.filters.customer")
+
     id: str
     seq: int
     title: str
@@ -114,16 +118,17 @@ class Ladder:
         return due
 
 
-class AlertStore:
+class AlertStore(ResourceStore[Alert]):
     """The account's alerts, their per-scope limits and the trigger ladders."""
 
+    kind = "billing alert"
+    id_prefixes = ("alrt",)
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[Alert] = ObjectTable("billing alert")
+        super().__init__(account)
         self.open_count: dict[tuple[str, str | None], int] = {}  # non-archived alerts per (meter, customer)
         self.ladders: dict[tuple[str, str | None], Ladder] = {}
         self._seq = 0
-        account.store(MeterEventStore).listeners.append(self.on_usage)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -186,28 +191,24 @@ class AlertStore:
             ladder = self.ladders[scope] = Ladder()
         return ladder
 
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None
-
     # -- triggering ---------------------------------------------------------------------------------
 
-    def on_usage(
-        self, account: AccountState, meter: Meter, customer: str, usage: CustomerUsage, record: int
-    ) -> None:
-        """A meter event for ``customer`` was counted: fire every active alert it newly satisfies."""
+    def on_usage(self, account: AccountState, counted: UsageCounted) -> None:
+        """A meter event was counted: fire every active alert it newly satisfies for its customer,
+        stamped at the time it counted (a delayed event: its receipt plus the processing delay)."""
+        meter, customer = counted.meter, counted.customer
         general = self.ladders.get((meter.id, None))
         own = self.ladders.get((meter.id, customer))
         if (general is None or not general.keys) and (own is None or not own.keys):
             return  # the common case: no active alert watches this customer
-        value = usage.total.value(meter.formula)
+        value = counted.usage.total.value(meter.formula)
         due: list[Alert] = []
         for ladder in (general, own):
             if ladder is not None and ladder.keys:
                 due.extend(ladder.due(customer, value))
         if not due:
             return
-        now = account.backend.now()
+        now = counted.now
         for alert in sorted(due, key=lambda a: a.seq) if len(due) > 1 else due:
             alert.fired.add(customer)
             triggered = {

@@ -9,17 +9,17 @@ also subtracts the provisional holds of draft invoices. Every posted change is a
 Indexes keep requests independent of how much is stored: grants and transactions per customer,
 transactions per grant, holds per invoice and per grant, and the set of *unused* grants per customer
 (pending, or effective with a positive balance, not voided nor expired) behind the 100-grant limit.
-Expiry is time-driven: a heap of ``(expires_at, seq, grant)`` settled with the store's ``now`` before
-every credit operation.
+Expiry is time-driven: a scheduler job (``credit_grants.expire``) at the grant's ``expires_at``, on
+the customer's test clock if it has one.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...context import RequestCause
 from ...http.errors import StripeError
 from ...ids import new_id
 from ..common import ObjectTable
@@ -28,9 +28,10 @@ from . import ledger
 from .ledger import Allocation, CreditableLine, GrantTerms
 
 if TYPE_CHECKING:
-    from ...context import RequestContext
+    from ...scheduler import Job
     from ...state import AccountState
 
+EXPIRE_JOB = "credit_grants.expire"
 MAX_UNUSED_GRANTS = 100
 MAX_SCOPE_PRICES = 20
 
@@ -174,14 +175,6 @@ class AppliedCredit:
 
 
 @dataclass
-class _Cause:
-    """Who caused a change: the request (ids for the event's ``request``) or scheduled work."""
-
-    request_id: str | None = None
-    idempotency_key: str | None = None
-
-
-@dataclass
 class _CustomerIndex:
     grants: list[str] = field(default_factory=list)  # creation order
     transactions: list[str] = field(default_factory=list)
@@ -200,7 +193,6 @@ class CreditGrantStore:
         self.holds: dict[str, list[Allocation]] = {}  # draft invoice -> provisional allocations
         self.held: dict[str, dict[str, int]] = {}  # grant -> {invoice: amount held}
         self.applied: dict[str, list[str]] = {}  # finalized invoice -> its credits_applied transactions
-        self.expiries: list[tuple[int, int, str]] = []  # (expires_at, seq, grant id)
         self._seq = 0
 
     # -- queries -----------------------------------------------------------------------------------
@@ -262,9 +254,8 @@ class CreditGrantStore:
         metadata: dict[str, str],
         test_clock: str | None,
         now: int,
-        cause: _Cause | None = None,
+        cause: RequestCause | None = None,
     ) -> CreditGrant:
-        self.settle(now)
         index = self.index(customer)
         self._refresh_unused(index, now)
         if len(index.unused) >= MAX_UNUSED_GRANTS:
@@ -307,9 +298,8 @@ class CreditGrantStore:
         expires_at: int | type[_Keep] | None,
         metadata: dict[str, str] | None,
         now: int,
-        cause: _Cause | None = None,
+        cause: RequestCause | None = None,
     ) -> CreditGrant:
-        self.settle(now)
         before = grant.render()
         if expires_at is not _Keep:
             if grant.closed:
@@ -333,8 +323,7 @@ class CreditGrantStore:
             self._emit("billing.credit_grant.updated", after, now, cause, previous=changed)
         return grant
 
-    def expire(self, grant: CreditGrant, *, now: int, cause: _Cause | None = None) -> CreditGrant:
-        self.settle(now)
+    def expire(self, grant: CreditGrant, *, now: int, cause: RequestCause | None = None) -> CreditGrant:
         if grant.closed:
             raise StripeError(
                 f"The credit grant '{grant.id}' cannot be expired because it is already "
@@ -354,8 +343,7 @@ class CreditGrantStore:
         )
         return grant
 
-    def void(self, grant: CreditGrant, *, now: int, cause: _Cause | None = None) -> CreditGrant:
-        self.settle(now)
+    def void(self, grant: CreditGrant, *, now: int, cause: RequestCause | None = None) -> CreditGrant:
         if grant.voided_at is not None:
             raise StripeError(f"The credit grant '{grant.id}' is already voided.", param="id")
         if grant.applied:
@@ -383,7 +371,7 @@ class CreditGrantStore:
         )
         return grant
 
-    def _close(self, grant: CreditGrant, kind: str, *, now: int, cause: _Cause | None) -> None:
+    def _close(self, grant: CreditGrant, kind: str, *, now: int, cause: RequestCause | None) -> None:
         """Post the debit that takes a grant's remaining credit away (expiry or voiding)."""
         amount = grant.remaining
         grant.remaining = 0
@@ -396,26 +384,25 @@ class CreditGrantStore:
 
     def _schedule_expiry(self, grant: CreditGrant) -> None:
         if grant.expires_at is not None and not grant.closed:
-            heapq.heappush(self.expiries, (grant.expires_at, grant.seq, grant.id))
-
-    def settle(self, now: int) -> None:
-        """Post the expiry of every grant whose ``expires_at`` has passed, each at its own time."""
-        heap = self.expiries
-        while heap and heap[0][0] <= now:
-            due, _, grant_id = heapq.heappop(heap)
-            grant = self.grants.get(grant_id)
-            if grant is None or grant.closed or grant.expires_at != due:
-                continue  # voided, expired by hand, or its expiry moved (a newer entry exists)
-            previous_updated = grant.updated
-            self._close(grant, "credits_expired", now=due, cause=None)
-            grant.updated = due
-            self._emit(
-                "billing.credit_grant.updated",
-                grant.render(),
-                due,
-                None,
-                previous={"updated": previous_updated},
+            self.account.scheduler.at(
+                grant.expires_at, EXPIRE_JOB, self.account, grant.id, clock=grant.test_clock
             )
+
+    def expire_due(self, grant_id: str, due: int) -> None:
+        """The expiry job: post the expiry of a grant whose ``expires_at`` is ``due``, at that time.
+
+        A job whose grant was voided, expired by hand or given another ``expires_at`` since does
+        nothing (moving the expiry schedules a new job).
+        """
+        grant = self.grants.get(grant_id)
+        if grant is None or grant.closed or grant.expires_at != due:
+            return
+        previous_updated = grant.updated
+        self._close(grant, "credits_expired", now=due, cause=None)
+        grant.updated = due
+        self._emit(
+            "billing.credit_grant.updated", grant.render(), due, None, previous={"updated": previous_updated}
+        )
 
     # -- the ledger invoices draw on -------------------------------------------------------------------
 
@@ -429,7 +416,7 @@ class CreditGrantStore:
         invoice: str | None = None,
         currency: str | None = None,
         period_end: int | None = None,
-        cause: _Cause | None = None,
+        cause: RequestCause | None = None,
     ) -> list[AppliedCredit]:
         """Apply the customer's credit to ``lines`` of an invoice (Stripe's order, see :mod:`.ledger`).
 
@@ -439,7 +426,6 @@ class CreditGrantStore:
         invoice that finalizes first consumes first), posts one ``credits_applied`` debit per
         allocation and releases this invoice's hold.
         """
-        self.settle(now)
         grants = [g for g in self.customer_grants(customer) if not g.closed]
         when = period_end if period_end is not None else now
         if currency is None and grants:
@@ -509,10 +495,9 @@ class CreditGrantStore:
                 per_grant[invoice] = per_grant.get(invoice, 0) + a.amount
 
     def restore(
-        self, invoice: str, *, now: int, cause: _Cause | None = None
+        self, invoice: str, *, now: int, cause: RequestCause | None = None
     ) -> list[CreditBalanceTransaction]:
         """An invoice was voided: give back the credit it consumed (expired grants re-expire at once)."""
-        self.settle(now)
         self.release(invoice)
         restored: list[CreditBalanceTransaction] = []
         for txn_id in self.applied.pop(invoice, []):
@@ -563,7 +548,7 @@ class CreditGrantStore:
         *,
         now: int,
         effective_at: int,
-        cause: _Cause | None,
+        cause: RequestCause | None,
         invoice: str | None = None,
         line: str | None = None,
     ) -> CreditBalanceTransaction:
@@ -593,7 +578,7 @@ class CreditGrantStore:
         event_type: str,
         obj: dict[str, Any],
         now: int,
-        cause: _Cause | None,
+        cause: RequestCause | None,
         *,
         previous: dict[str, Any] | None = None,
     ) -> None:
@@ -602,8 +587,7 @@ class CreditGrantStore:
             event_type,
             obj,
             now=now,
-            request_id=cause.request_id if cause else None,
-            idempotency_key=cause.idempotency_key if cause else None,
+            cause=cause,
             previous_attributes=previous,
             fresh=True,
         )
@@ -611,10 +595,6 @@ class CreditGrantStore:
 
 class _Keep:
     """Marker: leave ``expires_at`` as it is."""
-
-
-def cause_of(ctx: RequestContext) -> _Cause:
-    return _Cause(ctx.request_id, ctx.idempotency_key)
 
 
 def check_expiry(expires_at: int | None, *, effective_at: int, now: int) -> None:
@@ -625,3 +605,10 @@ def check_expiry(expires_at: int | None, *, effective_at: int, now: int) -> None
         raise StripeError("The expires_at must be after the effective_at.", param="expires_at")
     if expires_at <= now:
         raise StripeError("The expires_at must be in the future.", param="expires_at")
+
+
+def run_expiry(account: AccountState, job: Job) -> None:
+    """Scheduler handler of ``credit_grants.expire``."""
+    store = account.find(CreditGrantStore)
+    if store is not None:
+        store.expire_due(job.ref, job.due)

@@ -17,7 +17,6 @@ from .models import (
     CreditGrant,
     CreditGrantStore,
     _Keep,
-    cause_of,
     check_expiry,
 )
 from .scope import check_scope_prices, customer_test_clock
@@ -135,7 +134,7 @@ def create_grant(ctx: RequestContext) -> dict[str, Any]:
         metadata=apply_metadata({}, params.get("metadata", {})),
         test_clock=customer_test_clock(ctx.account, customer),
         now=ctx.now,
-        cause=cause_of(ctx),
+        cause=ctx.cause,
     )
     return grant.render()
 
@@ -146,8 +145,6 @@ def _grant(ctx: RequestContext) -> CreditGrant:
 
 def retrieve_grant(ctx: RequestContext) -> dict[str, Any]:
     validate({}, ctx.params)
-    store = ctx.store(CreditGrantStore)
-    store.settle(ctx.now)
     return _grant(ctx).render()
 
 
@@ -160,26 +157,25 @@ def update_grant(ctx: RequestContext) -> dict[str, Any]:
     metadata = apply_metadata(grant.metadata, params["metadata"]) if "metadata" in params else None
     store = ctx.store(CreditGrantStore)
     return store.update(
-        grant, expires_at=expires_at, metadata=metadata, now=ctx.now, cause=cause_of(ctx)
+        grant, expires_at=expires_at, metadata=metadata, now=ctx.now, cause=ctx.cause
     ).render()
 
 
 def expire_grant(ctx: RequestContext) -> dict[str, Any]:
     validate({}, ctx.params)
     grant = _grant(ctx)
-    return ctx.store(CreditGrantStore).expire(grant, now=ctx.now, cause=cause_of(ctx)).render()
+    return ctx.store(CreditGrantStore).expire(grant, now=ctx.now, cause=ctx.cause).render()
 
 
 def void_grant(ctx: RequestContext) -> dict[str, Any]:
     validate({}, ctx.params)
     grant = _grant(ctx)
-    return ctx.store(CreditGrantStore).void(grant, now=ctx.now, cause=cause_of(ctx)).render()
+    return ctx.store(CreditGrantStore).void(grant, now=ctx.now, cause=ctx.cause).render()
 
 
 def list_grants(ctx: RequestContext) -> dict[str, Any]:
     params = validate(LIST, ctx.params)
     store = ctx.store(CreditGrantStore)
-    store.settle(ctx.now)
     url = "/v1/billing/credit_grants"
     if "customer" in params:
         customer = _require_customer(ctx, params)
@@ -194,7 +190,6 @@ def credit_balance_summary(ctx: RequestContext) -> dict[str, Any]:
     customer = _require_customer(ctx, params)
     filt = params["filter"]
     store = ctx.store(CreditGrantStore)
-    store.settle(ctx.now)
     grants = store.customer_grants(customer)
     if filt["type"] == "credit_grant":
         grant_id = filt.get("credit_grant")
@@ -225,7 +220,6 @@ def list_transactions(ctx: RequestContext) -> dict[str, Any]:
     params = validate(TRANSACTIONS, ctx.params)
     customer = _require_customer(ctx, params)
     store = ctx.store(CreditGrantStore)
-    store.settle(ctx.now)
     grant_id = params.get("credit_grant")
     if grant_id is not None:
         grant = store.grants.get(grant_id)
@@ -248,5 +242,4 @@ def list_transactions(ctx: RequestContext) -> dict[str, Any]:
 def retrieve_transaction(ctx: RequestContext) -> dict[str, Any]:
     validate({}, ctx.params)
     store = ctx.store(CreditGrantStore)
-    store.settle(ctx.now)
     return store.transactions.require(ctx.path["id"]).render()

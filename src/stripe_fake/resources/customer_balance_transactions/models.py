@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...context import RequestCause
 from ...http.errors import StripeError, resource_missing
 from ...ids import new_id
 from ..common import ObjectTable
@@ -104,8 +105,7 @@ class CustomerBalanceStore:
         metadata: dict[str, str] | None = None,
         invoice: str | None = None,
         credit_note: str | None = None,
-        request_id: str | None = None,
-        idempotency_key: str | None = None,
+        cause: RequestCause | None = None,
     ) -> CustomerBalanceTransaction:
         """Record ``amount`` (negative = credit) on the customer's balance; callers validated it."""
         before = customer.render()
@@ -136,8 +136,7 @@ class CustomerBalanceStore:
                 "customer.updated",
                 after,
                 now=now,
-                request_id=request_id,
-                idempotency_key=idempotency_key,
+                cause=cause,
                 previous_attributes=previous,
                 fresh=True,
             )

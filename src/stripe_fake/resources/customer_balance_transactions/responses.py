@@ -45,8 +45,7 @@ def create_transaction(ctx: RequestContext) -> dict[str, Any]:
         now=ctx.now,
         description=params.get("description"),
         metadata=apply_metadata({}, params.get("metadata", {})),
-        request_id=ctx.request_id,
-        idempotency_key=ctx.idempotency_key,
+        cause=ctx.cause,
     )
     return txn.render()
 

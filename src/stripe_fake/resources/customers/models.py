@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from ...http.errors import resource_missing
 from ...ids import new_id, random_hex
-from ..common import ObjectTable
+from ..base import ResourceStore, StripeObject
+from ..search import NUMERIC, STRING, SearchField, SearchIndex, SearchSpec
 
 if TYPE_CHECKING:
     from ...state import AccountState
@@ -22,7 +24,10 @@ def render_address(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 @dataclass
-class Customer:
+class Customer(StripeObject):
+    object: ClassVar[str] = "customer"
+    id_prefix: ClassVar[str] = "cus"
+
     id: str
     created: int
     livemode: bool
@@ -32,7 +37,7 @@ class Customer:
 
     def render(self) -> dict[str, Any]:
         if self.deleted:
-            return {"id": self.id, "object": "customer", "deleted": True}
+            return self.render_deleted()
         f = self.fields
         invoice_settings = f.get("invoice_settings") or {}
         rendering = invoice_settings.get("rendering_options") or {}
@@ -43,8 +48,8 @@ class Customer:
             "address": render_address(f.get("address")),
             "balance": f.get("balance", 0),
             "created": self.created,
-            "currency": None,
-            "default_source": None,
+            "currency": f.get("currency"),
+            "default_source": f.get("default_source"),
             "delinquent": False,
             "description": f.get("description"),
             "discount": None,
@@ -52,7 +57,7 @@ class Customer:
             "invoice_prefix": f["invoice_prefix"],
             "invoice_settings": {
                 "custom_fields": copy.deepcopy(invoice_settings.get("custom_fields")),
-                "default_payment_method": None,
+                "default_payment_method": invoice_settings.get("default_payment_method"),
                 "footer": invoice_settings.get("footer"),
                 "rendering_options": (
                     {
@@ -79,20 +84,92 @@ class Customer:
                 else None
             ),
             "tax_exempt": f.get("tax_exempt", "none"),
-            "test_clock": None,
+            "test_clock": f.get("test_clock"),
         }
+
+    # -- billing fields other streams read and write (CONTRACTS.md) -------------------------------------
+
+    @property
+    def default_payment_method(self) -> str | None:
+        """``invoice_settings.default_payment_method``."""
+        value = (self.fields.get("invoice_settings") or {}).get("default_payment_method")
+        return value if isinstance(value, str) else None
+
+    @property
+    def default_source(self) -> str | None:
+        value = self.fields.get("default_source")
+        return value if isinstance(value, str) else None
+
+    @property
+    def currency(self) -> str | None:
+        value = self.fields.get("currency")
+        return value if isinstance(value, str) else None
+
+    def set_currency(self, currency: str) -> None:
+        """Fix the customer's currency (the first invoice or subscription does); later calls keep it."""
+        self.fields.setdefault("currency", None)
+        if self.fields["currency"] is None:
+            self.fields["currency"] = currency
+
+    @property
+    def balance(self) -> int:
+        """Credit (negative) or amount owed (positive), in the customer's currency's minor units."""
+        return int(self.fields.get("balance") or 0)
+
+    @balance.setter
+    def balance(self, value: int) -> None:
+        self.fields["balance"] = value
+
+    @property
+    def test_clock(self) -> str | None:
+        value = self.fields.get("test_clock")
+        return value if isinstance(value, str) else None
+
+    @property
+    def invoice_prefix(self) -> str:
+        return str(self.fields["invoice_prefix"])
+
+    @property
+    def next_invoice_sequence(self) -> int:
+        return int(self.fields.get("next_invoice_sequence") or 1)
+
+    @next_invoice_sequence.setter
+    def next_invoice_sequence(self, value: int) -> None:
+        self.fields["next_invoice_sequence"] = value
 
 
 def new_invoice_prefix() -> str:
     return random_hex(8)
 
 
-class CustomerStore:
-    """The account's customers. Deleted customers stay, rendered as ``{id, object, deleted}``."""
+#: Customer search (``GET /v1/customers/search``): the query fields of Stripe's search docs.
+SEARCH: SearchSpec[Customer] = SearchSpec(
+    resource="customers",
+    url="/v1/customers/search",
+    fields={
+        "created": SearchField(NUMERIC, lambda c: c.created),
+        "email": SearchField(STRING, lambda c: c.fields.get("email")),
+        "name": SearchField(STRING, lambda c: c.fields.get("name")),
+        "phone": SearchField(STRING, lambda c: c.fields.get("phone")),
+    },
+    metadata=lambda c: c.metadata,
+)
+SEARCH_INDEXED = frozenset({"email", "name", "phone"})
+
+
+class CustomerStore(ResourceStore[Customer]):
+    """The account's customers. Deleted customers stay, rendered as ``{id, object, deleted}``.
+
+    ``search_index`` holds exact values of the searchable text fields and metadata of live customers
+    (kept by :meth:`reindex` after every write), so an exact search does not scan the account.
+    """
+
+    kind = "customer"
+    id_prefixes = ("cus",)
 
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[Customer] = ObjectTable("customer")
+        super().__init__(account)
+        self.search_index = SearchIndex()
         #: Customer ids by the email they were given (creation or update); entries may be stale (the
         #: email changed since), :meth:`with_email` checks and drops those. ``list(email=)`` reads it.
         self.by_email: dict[str, list[str]] = {}
@@ -101,8 +178,18 @@ class CustomerStore:
         fields.setdefault("invoice_prefix", new_invoice_prefix())
         customer = Customer(new_id("cus", 14), now, self.account.livemode, fields, metadata)
         self.table.add(customer.id, customer)
+        self.reindex(customer)
         self.index_email(customer)
         return customer
+
+    def reindex(self, customer: Customer) -> None:
+        """Bring the search index up to date with ``customer`` (deleted ones leave it)."""
+        if customer.deleted:
+            self.search_index.drop(customer.id)
+            return
+        values = [(name, customer.fields.get(name)) for name in SEARCH_INDEXED]
+        values += [(f"metadata[{key}]", value) for key, value in customer.metadata.items()]
+        self.search_index.put(customer.id, values)
 
     def index_email(self, customer: Customer) -> None:
         """Note the customer's current email in :attr:`by_email` (call after the email may have changed)."""
@@ -134,6 +221,10 @@ class CustomerStore:
         found = self.table.get(customer_id)
         return found is not None and not found.deleted
 
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None
+    def require_active(self, customer_id: str, *, param: str = "customer") -> Customer:
+        """A customer that exists and is not deleted, else Stripe's 400 ``No such customer``."""
+        found = self.table.get(customer_id)
+        if found is None or found.deleted:
+            raise resource_missing("customer", customer_id, param=param, status=400)
+        return found
+

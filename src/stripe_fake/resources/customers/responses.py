@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...context import RequestContext
-from ...http.errors import resource_missing, unrecognized_url
+from ...http.errors import resource_missing
 from ...http.pagination import LIST_PARAMS, Subset, paginate
 from ...http.schema import (
     UNSET,
@@ -24,7 +24,11 @@ from ...http.schema import (
 )
 from ..common import apply_metadata
 from ..events.models import emit_from_request
-from .models import Customer, CustomerStore
+from ..search import search
+from ..subscriptions.models import SubscriptionStore
+from ..test_clocks.models import clock_now
+from .billing import apply_billing, emit_all, plan_billing
+from .models import SEARCH, SEARCH_INDEXED, Customer, CustomerStore
 
 _ADDRESS = Obj(
     {
@@ -50,7 +54,7 @@ _WRITABLE: dict[str, Field] = {
                 max_items=4,
                 unsettable=True,
             ),
-            "default_payment_method": Unsupported("POST /v1/customers"),
+            "default_payment_method": Str(unsettable=True),
             "footer": Str(max_length=5000, unsettable=True),
             "rendering_options": Obj(
                 {
@@ -77,19 +81,27 @@ _WRITABLE: dict[str, Field] = {
     "tax_exempt": Enum(["exempt", "none", "reverse"], unsettable=True),
 }
 _UNSUPPORTED = (
+    "business_name",
     "cash_balance",
     "coupon",
-    "payment_method",
+    "individual_name",
     "promotion_code",
-    "source",
     "tax",
     "tax_id_data",
-    "test_clock",
+    "validate",
 )
-CREATE = {**_WRITABLE, **{name: Unsupported("POST /v1/customers") for name in _UNSUPPORTED}}
+CREATE = {
+    **_WRITABLE,
+    "payment_method": Str(),
+    "source": Str(),
+    "test_clock": Str(),
+    **{name: Unsupported("POST /v1/customers") for name in _UNSUPPORTED},
+}
 UPDATE = {
     **_WRITABLE,
-    **{name: Unsupported("POST /v1/customers/:id") for name in (*_UNSUPPORTED, "default_source")},
+    "default_source": Str(),
+    "source": Str(),
+    **{name: Unsupported("POST /v1/customers/:id") for name in _UNSUPPORTED},
 }
 LIST = {
     **LIST_PARAMS,
@@ -99,17 +111,40 @@ LIST = {
 }
 
 
+# Parameters handled by billing.py (payment methods, sources, test clocks), not stored as fields.
+_BILLING_PARAMS = ("payment_method", "source", "default_source", "test_clock")
+
+
+def _unset_to_none(value: Any) -> Any:
+    if value is UNSET:
+        return None
+    if isinstance(value, dict):
+        return {k: _unset_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unset_to_none(v) for v in value]
+    return value
+
+
 def _clean(params: dict[str, Any]) -> dict[str, Any]:
-    """Turn ``UNSET`` into ``None`` (cleared fields render as null)."""
-    return {k: (None if v is UNSET else v) for k, v in params.items() if k not in ("metadata", "expand")}
+    """Turn ``UNSET`` into ``None`` (cleared fields render as null); drop what billing.py handles."""
+    skip = ("metadata", "expand", *_BILLING_PARAMS)
+    fields = {k: _unset_to_none(v) for k, v in params.items() if k not in skip}
+    settings = fields.get("invoice_settings")
+    if isinstance(settings, dict):
+        settings.pop("default_payment_method", None)  # billing.py sets it once checked
+    return fields
 
 
 def create_customer(ctx: RequestContext) -> dict[str, Any]:
     params = validate(CREATE, ctx.params)
     metadata = apply_metadata({}, params.get("metadata", {}))
-    customer = ctx.store(CustomerStore).create(_clean(params), metadata, ctx.now)
+    plan = plan_billing(ctx, None, params)
+    created = clock_now(ctx.account, plan.test_clock, ctx.now)  # a clock's customer lives on its time
+    customer = ctx.store(CustomerStore).create(_clean(params), metadata, created)
+    events = apply_billing(ctx, customer, plan)
     rendered = customer.render()
     emit_from_request(ctx, "customer.created", rendered)
+    emit_all(ctx, events)
     return rendered
 
 
@@ -131,17 +166,32 @@ def update_customer(ctx: RequestContext) -> dict[str, Any]:
     metadata = (
         apply_metadata(customer.metadata, params["metadata"]) if "metadata" in params else customer.metadata
     )
+    plan = plan_billing(ctx, customer, params)
     before = customer.render()
     updates = _clean(params)
+    if "invoice_settings" in updates:  # a partial update keeps the other settings
+        updates["invoice_settings"] = {
+            **(customer.fields.get("invoice_settings") or {}),
+            **updates["invoice_settings"],
+        }
     customer.fields.update(updates)
     if "email" in updates:
         ctx.store(CustomerStore).index_email(customer)
     customer.metadata = metadata
+    events = apply_billing(ctx, customer, plan)
+    ctx.store(CustomerStore).reindex(customer)
     after = customer.render()
-    previous = {key: before[key] for key in after if before.get(key) != after.get(key)}
+    emit_all(ctx, [e for e in events if e[0] == "customer.source.deleted"])
+    emit_all(ctx, [e for e in events if e[0] != "customer.source.deleted"])
+    previous = changed(before, after)
     if previous:
         emit_from_request(ctx, "customer.updated", after, previous)
     return after
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """``previous_attributes``: the old value of each top-level field that changed."""
+    return {key: before[key] for key in after if before.get(key) != after.get(key)}
 
 
 def delete_customer(ctx: RequestContext) -> dict[str, Any]:
@@ -150,7 +200,11 @@ def delete_customer(ctx: RequestContext) -> dict[str, Any]:
     if customer.deleted:
         raise resource_missing("customer", customer.id)
     last_state = customer.render()
+    subscriptions = ctx.account.find(SubscriptionStore)  # subscriptions: a deleted customer's are canceled
+    if subscriptions is not None:
+        subscriptions.cancel_for_customer(customer.id, now=ctx.now, cause=ctx.cause)
     customer.deleted = True
+    ctx.store(CustomerStore).reindex(customer)
     emit_from_request(ctx, "customer.deleted", last_state)
     return customer.render()
 
@@ -177,5 +231,25 @@ def list_customers(ctx: RequestContext) -> dict[str, Any]:
     )
 
 
-def search_not_implemented(ctx: RequestContext) -> dict[str, Any]:
-    raise unrecognized_url(ctx.request.method, ctx.request.path)
+SEARCH_PARAMS: dict[str, Field] = {
+    "query": Str(required=True, max_length=10000),
+    "limit": Int(minimum=1, maximum=100),
+    "page": Str(),
+}
+
+
+def search_customers(ctx: RequestContext) -> dict[str, Any]:
+    params = validate(SEARCH_PARAMS, ctx.params)
+    store = ctx.store(CustomerStore)
+    return search(
+        store.table,
+        SEARCH,
+        params["query"],
+        limit=params.get("limit", 10),
+        page=params.get("page"),
+        total_count="total_count" in params.get("expand", []),
+        visible=lambda c: not c.deleted,
+        render=Customer.render,
+        index=store.search_index,
+        indexed=SEARCH_INDEXED,
+    )

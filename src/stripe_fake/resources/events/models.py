@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...config import DEFAULT_API_VERSION
 from ...ids import new_id
-from ..common import ObjectTable
+from ..base import ResourceStore
 
 if TYPE_CHECKING:
     from ...context import RequestCause, RequestContext
@@ -22,12 +22,14 @@ class EventEmitted:
     event: dict[str, Any]
 
 
-class EventStore:
-    """The account's events, oldest first."""
+class EventStore(ResourceStore[dict[str, Any]]):
+    """The account's events, oldest first (stored as rendered: each read gets a copy)."""
+
+    kind = "event"
+    id_prefixes = ("evt",)
 
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[dict[str, Any]] = ObjectTable("event")
+        super().__init__(account)
         #: Event ids by type, in creation order (``GET /v1/events?type=`` reads them, not the table).
         self.by_type: dict[str, list[str]] = {}
 
@@ -43,9 +45,8 @@ class EventStore:
             for event in self.table:
                 self.by_type.setdefault(event["type"], []).append(event["id"])
 
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return copy.deepcopy(found) if found is not None else None
+    def render_object(self, obj: dict[str, Any]) -> dict[str, Any]:
+        return copy.deepcopy(obj)
 
 
 def emit_event(

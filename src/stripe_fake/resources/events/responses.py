@@ -11,9 +11,9 @@ from ...context import RequestContext
 from ...http.errors import StripeError
 from ...http.pagination import LIST_PARAMS, Subset, merged_ids, paginate
 from ...http.schema import Arr, Bool, Range, Str, in_range, validate
+from ..v2_events.models import EVENT_RETENTION
 from .models import EventStore
 
-RETENTION = 30 * 86400  # "List events, going back up to 30 days."
 MAX_TYPES = 20
 
 LIST = {
@@ -50,7 +50,7 @@ def list_events(ctx: RequestContext) -> dict[str, Any]:
     wanted = set(types) if types is not None else None
     created = params.get("created")
     delivered = params.get("delivery_success")
-    oldest = ctx.now - RETENTION
+    oldest = ctx.now - EVENT_RETENTION  # "List events, going back up to 30 days."
 
     def keep(event: dict[str, Any]) -> bool:
         if event["created"] < oldest or not in_range(event["created"], created):

@@ -68,6 +68,14 @@ def split_quantity(quantity: Decimal) -> tuple[int, str]:
     return whole, format(exact, "f")
 
 
+def decimal_string(value: Decimal) -> str:
+    """A decimal as Stripe writes ``*_decimal`` fields: no exponent, no trailing zeros ("0.05", "2000")."""
+    normalized = value.normalize()
+    if normalized == normalized.to_integral_value():
+        return str(int(normalized))
+    return format(normalized, "f")
+
+
 @dataclass(frozen=True)
 class LineInput:
     """What a line bills, before pricing.

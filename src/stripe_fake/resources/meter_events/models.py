@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,18 +25,30 @@ from .usage import (
 )
 
 if TYPE_CHECKING:
-    from ...backend import Backend
-    from ...context import RequestContext
-    from ...http.messages import FakeResponse
     from ...state import AccountState
 
 IDENTIFIER_WINDOW = 24 * 3600
 PAST_WINDOW = 35 * 86400
 FUTURE_WINDOW = 5 * 60
 
-#: called after each counted event: (account, meter, customer, usage, index of the event in ``records``).
-#: ``usage.total`` is current; during a stream request the day/hour/minute buckets may lag until its end.
-UsageListener = Callable[["AccountState", Meter, str, CustomerUsage, int], None]
+#: Scheduler job kinds of this package (handlers registered in ``meter_events.install``).
+RELEASE_JOB = "meter_events.release"  # delayed events (``processing_delay``) count
+ERROR_REPORT_JOB = "meter_events.error_report"  # batched asynchronous errors go out as thin events
+
+
+@dataclass(frozen=True)
+class UsageCounted:
+    """Bus topic: a meter event was counted for ``customer`` at ``now`` (``index`` in ``records``).
+
+    ``usage.total`` is current; during a stream request the day/hour/minute buckets may lag until
+    its end. Publishers ask ``bus.handlers`` first and build no message when nobody listens.
+    """
+
+    meter: Meter
+    customer: str
+    usage: CustomerUsage
+    index: int
+    now: int
 
 
 @dataclass
@@ -66,17 +78,22 @@ class IngestBatch:
 class MeterEventStore:
     """Accepted meter events, identifiers seen in the last 24 hours, and usage per (meter, customer)."""
 
+    # class-level defaults: stores pickled before these existed load without them
+    _release_job_at: int | None = None
+    _report_job_at: int | None = None
+
     def __init__(self, account: AccountState) -> None:
         self.account = account
         self.records = RecordTable()
         self.by_identifier: dict[str, int] = {}  # -> index in records
         self.usage: dict[tuple[str, str], CustomerUsage] = {}
         self.async_errors: list[AsyncError] = []
-        self.listeners: list[UsageListener] = []
         self._seq = 0
-        # processing_delay: accepted events waiting to count, as (due time, index), a heap
+        # processing_delay: accepted events waiting to count, as (due time, index), a heap; one
+        # scheduler job per distinct due time releases them (``_release_job_at``: the latest one).
         self._due: list[tuple[int, int]] = []
-        install_settle_hooks(account.backend)
+        self._release_job_at: int | None = None
+        self._report_job_at: int | None = None  # the latest error report job scheduled
 
     # -- validation shared by v1 and v2 --------------------------------------------------------------
 
@@ -137,14 +154,18 @@ class MeterEventStore:
         self.by_identifier[identifier] = index
         if problem is not None:
             code, message = problem
-            self.async_errors.append(AsyncError(code, message, identifier, event_name, meter_id, now))
+            self._note_error(AsyncError(code, message, identifier, event_name, meter_id, now))
             return identifier
         assert meter is not None
-        delay = self.account.backend.config.processing_delay
+        delay = self.account.config.processing_delay
         if delay > 0:
-            heapq.heappush(self._due, (now + delay, index))  # indexes grow in arrival order
+            due = now + delay
+            heapq.heappush(self._due, (due, index))  # indexes grow in arrival order
+            if self._release_job_at != due:
+                self._release_job_at = due
+                self.account.scheduler.at(due, RELEASE_JOB, self.account, "meter_events")
         else:
-            self.count(meter, index)
+            self.count(meter, index, now)
         return identifier
 
     def ingest_many(
@@ -166,7 +187,7 @@ class MeterEventStore:
         meters = batch.meters
         by_event_name = self.account.store(MeterStore).by_event_name
         customers = batch.customers = self.account.store(CustomerStore)
-        inline = self.account.backend.config.processing_delay <= 0
+        inline = self.account.config.processing_delay <= 0
         usages: dict[tuple[str, str], CustomerUsage] = {}
         # Customer objects, not answers: a customer deleted meanwhile is still seen (``deleted``).
         known: dict[str | None, Customer | None] = {}
@@ -178,8 +199,8 @@ class MeterEventStore:
         add_customer, add_value = records.customer.append, records.value.append
         add_timestamp, add_created = records.timestamp.append, records.created.append
         add_seq = records.seq.append
-        listeners = self.listeners
         account = self.account
+        listeners = account.bus.handlers(UsageCounted, account)  # asked once per batch
         # the pending run: its usage and timestamp, sum, count, latest (seq, value), indexes if tracked
         run_usage: CustomerUsage | None = None
         run_ts = run_count = run_seq = 0
@@ -265,11 +286,10 @@ class MeterEventStore:
                 if run_indexes is not None:
                     run_indexes.append(index)
                 usage.total.add(value, 1, timestamp, seq, value)  # alerts read it per event
-                if len(listeners) == 1:
-                    listeners[0](account, meter, customer, usage, index)
-                elif listeners:
-                    for listener in list(listeners):
-                        listener(account, meter, customer, usage, index)
+                if listeners:
+                    counted = UsageCounted(meter, customer, usage, index, now)
+                    for listener in listeners:
+                        listener(account, counted)
         finally:
             if run_usage is not None:
                 run_usage.add_run(run_ts, run_total, run_count, run_seq, run_value, run_indexes)
@@ -280,10 +300,22 @@ class MeterEventStore:
         if meter is None:
             code, message = "no_meter", f"No meter was found matching event_name {event_name}."
         meter_id = meter.id if meter else None
-        self.async_errors.append(AsyncError(code, message, identifier, event_name, meter_id, now))
+        self._note_error(AsyncError(code, message, identifier, event_name, meter_id, now))
+
+    def _note_error(self, error: AsyncError) -> None:
+        """Keep ``error`` for its report, and schedule the report's job (once per due time)."""
+        self.async_errors.append(error)
+        config = self.account.config
+        size = config.error_report_window
+        end = error.created - error.created % size + size if size > 0 else error.created
+        due = end + config.processing_delay
+        if self._report_job_at != due:
+            self._report_job_at = due
+            self.account.scheduler.at(due, ERROR_REPORT_JOB, self.account, "meter_events")
 
     def release_due(self, now: int) -> None:
-        """Count the held-back events whose processing delay has passed (cancelled ones are dropped)."""
+        """Count the held-back events whose processing delay has passed (cancelled ones are dropped);
+        each counts at ``now``, the due time of the job that releases it."""
         due = self._due
         meters = self.account.store(MeterStore).table
         records = self.records
@@ -292,7 +324,7 @@ class MeterEventStore:
             meter_id = records.meter_id[index]
             meter = meters.get(meter_id) if meter_id else None
             if meter is not None and not records.flags[index] & CANCELLED:
-                self.count(meter, index)
+                self.count(meter, index, now)
 
     def _check(
         self,
@@ -400,8 +432,9 @@ class MeterEventStore:
             found = self.usage[key] = CustomerUsage(self.records, track_last=track_last)
         return found
 
-    def count(self, meter: Meter, index: int) -> None:
-        """Add stored event ``index`` to the aggregates (pre-aggregated meters keep the latest per window)."""
+    def count(self, meter: Meter, index: int, now: int) -> None:
+        """Add stored event ``index`` to the aggregates (pre-aggregated meters keep the latest per window)
+        at ``now``, and tell the bus (:class:`UsageCounted`)."""
         records = self.records
         customer = records.customer[index]
         assert customer is not None
@@ -414,9 +447,12 @@ class MeterEventStore:
                 usage.remove(stack[-1])
             stack.append(index)
         usage.add_stored(index)
-        if self.listeners:
-            for listener in list(self.listeners):
-                listener(self.account, meter, customer, usage, index)
+        account = self.account
+        listeners = account.bus.handlers(UsageCounted, account)
+        if listeners:
+            counted = UsageCounted(meter, customer, usage, index, now)
+            for listener in listeners:
+                listener(account, counted)
 
     def uncount(self, meter: Meter, index: int) -> None:
         """Take cancelled event ``index`` out of the aggregates (restoring the previous one of its window)."""
@@ -443,35 +479,6 @@ class MeterEventStore:
             return
         if counted:
             usage.remove(index)
-
-
-def settle(backend: Backend, now: int) -> None:
-    """Apply what the clock made due: delayed events count, batched error reports go out."""
-    for account in list(backend.accounts.values()):
-        store = account.store(MeterEventStore)
-        if store._due and store._due[0][0] <= now:
-            store.release_due(now)
-        if store.async_errors:  # cheap check first: this runs twice per request
-            from ..v2_events.reports import flush_error_reports
-
-            flush_error_reports(account, now)
-
-
-def _settle_before(ctx: RequestContext) -> FakeResponse | None:
-    settle(ctx.backend, ctx.now)
-    return None
-
-
-def _settle_after(ctx: RequestContext, response: FakeResponse) -> None:
-    settle(ctx.backend, ctx.now)
-
-
-def install_settle_hooks(backend: Backend) -> None:
-    """Settle at the start and end of every request (lazy: nothing is scanned, due work is at a heap top)."""
-    if _settle_before not in backend.before_handler:
-        backend.before_handler.append(_settle_before)
-    if _settle_after not in backend.after_handler:
-        backend.after_handler.append(_settle_after)
 
 
 def render_meter_event(

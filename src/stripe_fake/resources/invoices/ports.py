@@ -1,0 +1,203 @@
+"""Everything invoices use from other resources, in one place (docs/dev/CONTRACTS.md).
+
+Direct calls downward: prices (catalog), payments and customers (payments), meter usage
+(foundation), events. Keeping them here keeps ``models.py`` about invoices.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ...context import RequestCause
+from ...http.errors import StripeError, resource_missing
+from ...scheduler import Job
+from ..credit_grants.ledger import CreditableLine
+from ..credit_grants.models import CreditGrantStore, _Cause
+from ..customers.models import Customer, CustomerStore
+from ..events.models import emit_event
+from ..meter_events.models import MeterEventStore
+from ..meters.models import MeterStore
+from ..payment_methods.models import ChargeResult, charge
+from ..prices.models import Price, PriceStore
+from ..prices.pricing import line_amount, round_minor
+from ..products.models import ProductStore
+
+if TYPE_CHECKING:
+    from ...state import AccountState
+    from ..subscriptions.models import Subscription
+    from .models import Invoice
+
+__all__ = [
+    "ChargeResult",
+    "Customer",
+    "CustomerStore",
+    "Job",
+    "Price",
+    "PriceStore",
+    "ProductStore",
+    "RequestCause",
+    "allocate_credits",
+    "charge",
+    "customer_balance",
+    "customer_currency",
+    "customer_snapshot",
+    "customer_test_clock",
+    "emit_event",
+    "line_amount",
+    "metered_meter",
+    "release_credits",
+    "require_customer",
+    "require_price",
+    "require_subscription",
+    "restore_credits",
+    "round_minor",
+    "set_customer_balance",
+    "set_customer_currency",
+    "take_invoice_number",
+    "usage_total",
+]
+
+
+def require_price(account: AccountState, price_id: str, *, param: str = "price") -> Price:
+    return account.store(PriceStore).require(price_id, param=param)
+
+
+def metered_meter(price: Price) -> str | None:
+    """The meter id of a metered price (its usage is aggregated), else ``None``."""
+    recurring = price.recurring
+    if recurring is not None and recurring.usage_type == "metered":
+        return str(recurring.meter)
+    return None
+
+
+def usage_total(account: AccountState, meter_id: str, customer: str, start: int, end: int) -> Decimal:
+    """The meter's aggregate of the customer's counted usage with timestamps in ``[start, end)``."""
+    meter = account.store(MeterStore).table.get(meter_id)
+    if meter is None:
+        return Decimal(0)
+    value = account.store(MeterEventStore).aggregate(meter, customer, start, end)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def require_customer(account: AccountState, customer_id: str, *, param: str = "customer") -> Customer:
+    """A customer that exists and is not deleted (400 ``resource_missing`` otherwise)."""
+    return account.store(CustomerStore).require_active(customer_id, param=param)
+
+
+def customer_balance(customer: Customer) -> int:
+    return customer.balance
+
+
+def set_customer_balance(customer: Customer, balance: int) -> None:
+    customer.balance = balance
+
+
+def customer_currency(customer: Customer) -> str | None:
+    return customer.currency
+
+
+def set_customer_currency(customer: Customer, currency: str) -> None:
+    customer.set_currency(currency)
+
+
+def customer_test_clock(customer: Customer) -> str | None:
+    return customer.test_clock
+
+
+def take_invoice_number(customer: Customer) -> str:
+    """``PREFIX-0001``: the customer's prefix and next sequence number (then incremented)."""
+    sequence = customer.next_invoice_sequence
+    customer.next_invoice_sequence = sequence + 1
+    return f"{customer.invoice_prefix}-{sequence:04d}"
+
+
+def customer_snapshot(customer: Customer) -> dict[str, Any]:
+    """The customer fields an invoice copies (until finalization)."""
+    rendered = customer.render()
+    return {
+        "address": rendered.get("address"),
+        "email": rendered.get("email"),
+        "name": rendered.get("name"),
+        "phone": rendered.get("phone"),
+        "shipping": rendered.get("shipping"),
+        "tax_exempt": rendered.get("tax_exempt", "none"),
+    }
+
+
+def missing_customer(customer_id: str, param: str = "customer") -> Exception:
+    return resource_missing("customer", customer_id, param=param, status=400)
+
+
+# -- billing credits (credit_grants' ledger) ------------------------------------------------------------
+
+
+def _credit_cause(cause: RequestCause | None) -> _Cause | None:
+    return _Cause(cause.request_id, cause.idempotency_key) if cause is not None else None
+
+
+def allocate_credits(
+    account: AccountState, invoice: Invoice, *, final: bool, now: int, cause: RequestCause | None
+) -> dict[str, list[dict[str, Any]]]:
+    """The invoice's ``pretax_credit_amounts`` per line id: provisional on drafts, posted when ``final``.
+
+    Only metered, meter-backed subscription lines take credit (the ledger's rule); a customer who
+    never had a grant costs one dictionary lookup.
+    """
+    store = account.find(CreditGrantStore)
+    if store is None:
+        return {}
+    lines = [
+        CreditableLine(
+            line.id, line.price, line.amount, metered=line.meter is not None and line.invoice_item is None
+        )
+        for line in invoice.lines
+    ]
+    applied = store.allocate(
+        invoice.customer,
+        lines,
+        now=now,
+        final=final,
+        invoice=invoice.id,
+        currency=invoice.currency,
+        period_end=invoice.period_end,
+        cause=_credit_cause(cause),
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for credit in applied:
+        found.setdefault(credit.line_id, []).append(
+            {
+                "amount": credit.amount,
+                "credit_balance_transaction": credit.transaction,
+                "discount": None,
+                "type": "credit_balance_transaction",
+            }
+        )
+    return found
+
+
+def restore_credits(account: AccountState, invoice_id: str, *, now: int, cause: RequestCause | None) -> None:
+    """A voided invoice gives back the credit it consumed."""
+    store = account.find(CreditGrantStore)
+    if store is not None:
+        store.restore(invoice_id, now=now, cause=_credit_cause(cause))
+
+
+def release_credits(account: AccountState, invoice_id: str) -> None:
+    """A deleted draft drops its provisional hold."""
+    store = account.find(CreditGrantStore)
+    if store is not None:
+        store.release(invoice_id)
+
+
+def require_subscription(account: AccountState, subscription_id: str, customer: str | None) -> Subscription:
+    """A subscription named in a parameter (400 ``No such subscription``), of ``customer`` when given."""
+    from ..subscriptions.models import SubscriptionStore  # subscriptions import invoices: import late
+
+    subscription = account.store(SubscriptionStore).require(subscription_id, param="subscription", status=400)
+    if customer is not None and subscription.customer != customer:
+        raise StripeError(
+            f"The subscription {subscription.id} does not belong to the customer {customer}.",
+            param="subscription",
+        )
+    return subscription
