@@ -157,7 +157,7 @@ def _metered_clock_customer() -> tuple[str, str, stripe.billing.Meter]:
 
 def test_meter_events_of_a_clock_customer_are_on_clock_time(stripe_fake: StripeFake) -> None:
     with freeze_time("2026-06-01T00:00:00Z"):
-        clock, customer, meter = _metered_clock_customer()
+        _, customer, meter = _metered_clock_customer()
         event = stripe.billing.MeterEvent.create(
             event_name="call", payload={"stripe_customer_id": customer, "value": "3"}
         )
