@@ -160,6 +160,7 @@ def _clause(reader: _Reader) -> Clause:
     if quoted:
         value = reader.quoted()
     else:
+        start = reader.pos
         word = reader.bare()
         number = _number(word)
         if number is not None:
@@ -167,6 +168,7 @@ def _clause(reader: _Reader) -> Clause:
         elif word in ("null", "true", "false"):
             value = None if word == "null" else word == "true"
         else:
+            reader.pos = start
             raise reader.error(f"the value {word} must be quoted")
     return Clause(name, op, value, negated, key, quoted)
 
