@@ -173,6 +173,14 @@ class CustomerStore:
         self.reindex(customer)
         return customer
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Stores saved (``--state``) before search existed get their index on load."""
+        self.__dict__.update(state)
+        if "search_index" not in state:
+            self.search_index = SearchIndex()
+            for customer in self.table:
+                self.reindex(customer)
+
     def reindex(self, customer: Customer) -> None:
         """Bring the search index up to date with ``customer`` (deleted ones leave it)."""
         if customer.deleted:
