@@ -223,6 +223,7 @@ def bench_per_call(report: Report, n: int) -> None:
             ),
             ("Meter.retrieve", lambda: lambda: stripe.billing.Meter.retrieve(meter.id)),
             ("Customer.list(limit=10)", lambda: lambda: stripe.Customer.list(limit=10)),
+            ("Price.create (metered, graduated tiers)", lambda: _price_case(backend, meter.id)),
             (
                 "Meter.list_event_summaries (hourly, 1 day)",
                 lambda: (
@@ -250,7 +251,8 @@ def bench_per_call(report: Report, n: int) -> None:
             if canned.status >= 300:
                 report.add(Row("per-call", name, f"n/a (fake answered {canned.status})", "<= 1.25x"))
                 continue
-            floor_client = FakeHTTPClient(lambda request, canned=canned: canned)  # type: ignore[misc]
+            # The SDK on the fake's own seam, answered with the canned response: the fake's cost only.
+            floor_client = FakeHTTPClient(lambda _request, canned=canned: canned)
 
             def floor(call: Callable[[], Any] = call, floor_client: FakeHTTPClient = floor_client) -> None:
                 with sdk_client(floor_client):
@@ -271,6 +273,25 @@ def bench_per_call(report: Report, n: int) -> None:
                     ratio <= 1.25,
                 )
             )
+
+
+def _price_case(backend: Backend, meter_id: str) -> Callable[[], Any] | None:
+    """A metered price with graduated tiers on the meter (the catalog's most validated create)."""
+    if not has_route(backend, "POST", "/v1/prices"):
+        return None
+    product = stripe.Product.create(name="API")
+
+    def call() -> Any:
+        return stripe.Price.create(
+            product=product.id,
+            currency="usd",
+            billing_scheme="tiered",
+            tiers_mode="graduated",
+            tiers=[{"up_to": 1000, "unit_amount": 0}, {"up_to": "inf", "unit_amount_decimal": "0.4"}],
+            recurring={"interval": "month", "usage_type": "metered", "meter": meter_id},
+        )
+
+    return call
 
 
 def _alert_case(backend: Backend, meter: Any, n: int) -> Callable[[], Any] | None:

@@ -1,8 +1,10 @@
 """The metered search API (Flask).
 
-``POST /signup``  {"email"} -> {"customer"}: creates the Stripe customer.
+``POST /signup``  {"email", "payment_method"?} -> {"customer", "subscription"?}: creates the Stripe
+customer; with a payment method, also its monthly subscription to the metered search price.
 ``GET /search?q=...`` with ``X-Customer`` (and optionally ``X-Request-Id``): answers and bills one call.
 ``GET /usage?start=&end=&window=`` with ``X-Customer``: the customer's usage, read from Stripe.
+``GET /pricing?calls=N``: the price list (Stripe prices by lookup key) and what N calls cost on each.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 import stripe
 from flask import Flask, jsonify, request
 
-from . import billing
+from . import billing, catalog
 from .usage import UsageReporter
 
 CATALOG = ["stripe meters", "meter events", "usage based billing", "summaries", "alerts"]
@@ -25,6 +27,8 @@ def create_app(client: stripe.StripeClient) -> Flask:
     reporter = UsageReporter(client)
     meter_id = billing.ensure_meter(client)
     app.config["METER_ID"] = meter_id
+    prices = catalog.ensure_catalog(client, meter_id)
+    app.config["CATALOG"] = prices
 
     @app.post("/signup")
     def signup() -> Any:
@@ -33,8 +37,14 @@ def create_app(client: stripe.StripeClient) -> Flask:
         if not email:
             return jsonify(error="email is required"), 400
         existing = billing.find_customer(client, email)
-        customer = existing or billing.create_customer(client, email, body.get("name"))
-        return jsonify(customer=customer), 200 if existing else 201
+        customer = existing or billing.create_customer(
+            client, email, body.get("name"), payment_method=body.get("payment_method")
+        )
+        answer: dict[str, str] = {"customer": customer}
+        if not existing and body.get("payment_method"):
+            price = billing.ensure_price(client, meter_id)
+            answer["subscription"] = billing.subscribe(client, customer, price)
+        return jsonify(answer), 200 if existing else 201
 
     @app.get("/search")
     def search() -> Any:
@@ -65,5 +75,18 @@ def create_app(client: stripe.StripeClient) -> Flask:
         except stripe.InvalidRequestError as err:
             return jsonify(error=err.user_message, param=err.param), 400
         return jsonify(usage=[{"start": w.start, "end": w.end, "calls": w.calls} for w in windows])
+
+    @app.get("/pricing")
+    def pricing() -> Any:
+        try:
+            calls = int(request.args.get("calls", "0"))
+        except ValueError:
+            return jsonify(error="calls must be an integer"), 400
+        metered = [key for key in prices.prices if key != catalog.BASE_FEE]
+        return jsonify(
+            product=prices.product,
+            prices=prices.prices,
+            estimates={key: catalog.estimate(client, prices.prices[key], calls) for key in metered},
+        )
 
     return app

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .backend import Backend, RecordedRequest
+from .backend import Backend
 from .clock import ManualClock, SystemClock
 from .config import FakeConfig
 from .delivery import Delivery, DeliveryLog
 from .fake import StripeFake, StripeFakeInternalError, UnimplementedEndpointError, active
 from .faults import Fault
 from .http.errors import StripeError
-from .recording import EventRecorder, RequestLog
+from .recording import EventRecorder, RecordedRequest, RequestLog, ThinEventLog
 
 __all__ = [
     "Backend",
@@ -25,6 +25,7 @@ __all__ = [
     "StripeFake",
     "StripeFakeInternalError",
     "SystemClock",
+    "ThinEventLog",
     "UnimplementedEndpointError",
     "active",
 ]

@@ -8,20 +8,19 @@ back the :class:`FakeResponse` it returns. It never raises: a bug in the fake be
 from __future__ import annotations
 
 import base64
-import json
 import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from .bus import Bus
 from .clock import Clock, SystemClock
 from .config import DEFAULT_API_VERSION, FakeConfig
-from .context import Reply, RequestContext
+from .context import RequestContext
 from .faults import FaultInjector
 from .http import idempotency
+from .http.decoding import check_depth, decode, decode_params
 from .http.errors import (
     StripeError,
     authentication_invalid,
@@ -30,77 +29,24 @@ from .http.errors import (
     unrecognized_url,
 )
 from .http.expand import apply_expand, check_expand_paths
-from .http.forms import MAX_DEPTH, decode_form
 from .http.messages import FakeRequest, FakeResponse
 from .http.routing import Route, Router
 from .ids import new_id
-from .recording import EventRecorder, RequestLog
+from .recording import EventRecorder, RecordedRequest, RequestLog, ThinEventLog
 from .scheduler import Scheduler
 from .state import PLATFORM, AccountState
 
 API_HOST = "api.stripe.com"
 METER_EVENTS_HOST = "meter-events.stripe.com"
-__all__ = ["API_HOST", "DEFAULT_API_VERSION", "METER_EVENTS_HOST", "Backend", "RecordedRequest"]
+__all__ = [
+    "API_HOST",
+    "DEFAULT_API_VERSION",
+    "METER_EVENTS_HOST",
+    "Backend",
+    "RecordedRequest",
+    "check_depth",
+]
 _KEY_PREFIXES = ("sk_test_", "rk_test_")
-_UNDECODED: Any = object()
-
-
-@dataclass
-class RecordedRequest:
-    """One request the app sent, as the fake answered it."""
-
-    method: str
-    host: str
-    path: str
-    headers: dict[str, str]
-    status: int
-    route: str | None
-    request_id: str
-    #: The response body as sent; :attr:`response` decodes it on first access (logging stays cheap).
-    body: bytes = field(default=b"", repr=False)
-    #: The raw query string and request body; :attr:`params` decodes them on first access, so the log
-    #: keeps no per-parameter objects alive (a 100-event stream call would keep hundreds).
-    query: str = field(default="", repr=False)
-    request_body: bytes = field(default=b"", repr=False)
-    _decoded: Any = field(default=_UNDECODED, repr=False, compare=False)
-    _params: Any = field(default=_UNDECODED, repr=False, compare=False)
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """The decoded request parameters (``{}`` if they could not be decoded)."""
-        if self._params is _UNDECODED:
-            raw = FakeRequest(self.method, self.host, self.path, self.query, self.headers, self.request_body)
-            try:
-                self._params = Backend.decode_params(raw)
-            except StripeError:
-                self._params = {}
-        return self._params  # type: ignore[no-any-return]
-
-    @property
-    def response(self) -> Any:
-        """The decoded JSON response body (``None`` if it was not JSON)."""
-        if self._decoded is _UNDECODED:
-            try:
-                self._decoded = json.loads(self.body)
-            except ValueError:
-                self._decoded = None
-        return self._decoded
-
-    @property
-    def error(self) -> dict[str, Any] | None:
-        """The ``error`` object of an error response, else ``None``."""
-        body = self.response
-        if self.status >= 400 and isinstance(body, dict):
-            found = body.get("error")
-            return found if isinstance(found, dict) else None
-        return None
-
-    @property
-    def implemented(self) -> bool:
-        return self.route is not None
-
-    def __repr__(self) -> str:
-        return f"<{self.method} {self.path} -> {self.status}>"
 
 
 class Backend:
@@ -121,7 +67,7 @@ class Backend:
         self.internal_errors: list[BaseException] = []
         self.events = EventRecorder()
         # v2 thin events (``v2.core.event``), oldest first.
-        self.thin_events: list[dict[str, Any]] = []
+        self.thin_events = ThinEventLog()
         # What resources publish (events, usage...) and who listens; the recorder hears first.
         self.bus = Bus()
         self.bus.subscribe(EventEmitted, self._record_event)
@@ -260,7 +206,7 @@ class Backend:
                 raise unrecognized_url(request.method, request.path)
             route, path_params = found
             api_key = self._authenticate(request, route)
-            params = self._decode(request, api_mode, route.checks_depth)
+            params = decode(request, api_mode, route.checks_depth)
             headers = request.headers  # names are lower-cased
             now = self.now()
             self.scheduler.run_due(now)  # what the clock made due happens before the request is seen
@@ -298,22 +244,18 @@ class Backend:
     @staticmethod
     def _error(err: StripeError, api_mode: str, request_id: str) -> FakeResponse:
         body = err.v2_body() if api_mode == "v2" else err.v1_body(request_id)
-        return FakeResponse.json(err.status, body, {"Request-Id": request_id, **err.headers})
+        response = FakeResponse.json(err.status, body, {"Request-Id": request_id, **err.headers})
+        response.unimplemented = err.unimplemented
+        return response
 
     def _render(self, ctx: RequestContext, result: Any) -> FakeResponse:
-        # A plain dict (most handlers) is a 200 without extra headers: no Reply is built for it.
-        if isinstance(result, Reply):
-            body, status, extra = result.body, result.status, result.headers
-        else:
-            body, status, extra = result, 200, None
+        body, status = result, 200
         expand = ctx.params.get("expand") if ctx.route.api_mode == "v1" else None
         if expand and isinstance(body, dict) and status < 300:
             if not isinstance(expand, list) or not all(isinstance(p, str) for p in expand):
                 raise invalid_request("Invalid array", param="expand")
             body = apply_expand(body, expand, ctx.account.lookup)
         headers = {"Request-Id": ctx.request_id, "Stripe-Version": ctx.api_version}
-        if extra:
-            headers.update(extra)
         if ctx.idempotency_key is not None:
             headers["Idempotency-Key"] = ctx.idempotency_key
         return FakeResponse.json(status, body, headers)
@@ -353,32 +295,7 @@ class Backend:
     @staticmethod
     def decode_params(request: FakeRequest) -> dict[str, Any]:
         """The parameters of ``request`` as a handler sees them (raises :class:`StripeError`)."""
-        return Backend._decode(request, "v2" if request.path.startswith("/v2/") else "v1")
-
-    @staticmethod
-    def _decode(request: FakeRequest, api_mode: str, handler_checks_depth: bool = False) -> dict[str, Any]:
-        """The request's parameters; a v2 JSON body nesting deeper than ``MAX_DEPTH`` is refused here
-        unless ``handler_checks_depth`` (the route's handler checks it, see ``Route.checks_depth``)."""
-        if request.method in ("GET", "DELETE") or (api_mode == "v1" and not request.body):
-            return decode_form(request.query, exploded=api_mode == "v2")
-        if api_mode == "v1":
-            try:
-                return decode_form(request.body.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise invalid_request("Invalid request body: it is not valid UTF-8.") from None
-        if not request.body or request.body.isspace():  # same as "strips to nothing", without a copy
-            return {}
-        try:
-            decoded = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise StripeError("Invalid JSON body.", code="invalid_json") from None
-        if not isinstance(decoded, dict):
-            raise StripeError("The request body must be a JSON object.", code="invalid_json")
-        # Depth <= 1 + the count of "{" and "[" bytes (strings can only add to it): most bodies need
-        # no walk; others are walked, stopping at the first branch deeper than MAX_DEPTH.
-        if not handler_checks_depth and request.body.count(b"{") + request.body.count(b"[") >= MAX_DEPTH:
-            check_depth(decoded)
-        return decoded
+        return decode_params(request)
 
     def _log(
         self,
@@ -387,9 +304,10 @@ class Backend:
         route: Route | None,
         request_id: str,
     ) -> None:
-        # An unrecognized URL is a 404 with no route, or a route on the other Stripe host.
-        unrecognized = response.status == 404 and (
-            route is None or not self._host_allowed(request.host, route)
+        # An unrecognized URL is a 404 with no route, a route on the other Stripe host, or a route whose
+        # handler the fake does not implement (``unrecognized_url``).
+        unrecognized = response.unimplemented or (
+            response.status == 404 and (route is None or not self._host_allowed(request.host, route))
         )
         if not self.config.record_requests and not unrecognized:
             return
@@ -409,32 +327,3 @@ class Backend:
             self.requests.append(record)
         if unrecognized:
             self.unimplemented.append(record)
-
-
-def check_depth(decoded: dict[str, Any]) -> None:
-    """Refuse a decoded v2 JSON body nesting deeper than ``MAX_DEPTH`` levels (``invalid_json``)."""
-    if _deeper_than(decoded, MAX_DEPTH):
-        message = f"Invalid JSON body: nesting deeper than {MAX_DEPTH} levels."
-        raise StripeError(message, code="invalid_json")
-
-
-def _deeper_than(node: Any, limit: int) -> bool:
-    """Whether decoded JSON ``node`` nests deeper than ``limit`` levels (a scalar value is one level).
-
-    Level by level, stopping at ``limit``: deep bodies cannot exhaust the stack.
-    """
-    if limit < 1:
-        return True
-    level: list[Any] = [node]
-    depth = 1
-    while level:
-        if depth == limit:  # any child at all, scalar or container, is one level too many
-            return any(len(container) for container in level)
-        level = [
-            child
-            for container in level
-            for child in (container.values() if type(container) is dict else container)
-            if type(child) is dict or type(child) is list
-        ]
-        depth += 1
-    return False

@@ -181,6 +181,15 @@ def serve(args: argparse.Namespace) -> int:
         forwarder = Forwarder(
             args.forward_to, args.webhook_secret, event_types, echo=_echo, thin_url=args.forward_thin_to
         )
+    if not is_loopback_host(args.host):
+        print(
+            f"stripe-fake: warning: listening on {args.host}, not only on this machine; the server has no "
+            "authentication (any sk_test_ key works, and the control endpoints are open"
+            + ("" if args.control_token else "; consider --control-token")
+            + "): use it only on a network you trust",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         config = FakeConfig(
             record_requests=False,
@@ -216,15 +225,6 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"stripe-fake: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    if not is_loopback_host(args.host):
-        print(
-            f"stripe-fake: warning: listening on {args.host}, not only on this machine; the server has no "
-            "authentication (any sk_test_ key works, and the control endpoints are open"
-            + ("" if args.control_token else "; consider --control-token")
-            + "): use it only on a network you trust",
-            file=sys.stderr,
-            flush=True,
-        )
     for temporary in server.removed_temporary:
         _echo(f"Removed {temporary}, left by an interrupted save")
     if server.loaded_state:

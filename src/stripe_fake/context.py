@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .state import AccountState, Store
@@ -45,12 +45,3 @@ class RequestContext:
     def cause(self) -> RequestCause:
         """This request as the cause of the events it emits."""
         return RequestCause(self.request_id, self.idempotency_key)
-
-
-@dataclass
-class Reply:
-    """A handler result with a status or headers other than 200 and none."""
-
-    body: Any
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)

@@ -39,9 +39,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .resources import EventEmitted, ThinEventEmitted
-from .resources.event_destinations.models import EventDestination, EventDestinationStore
-from .resources.webhook_endpoints.models import WebhookEndpoint, WebhookEndpointStore
+from .patterns import match_event_type
+from .resources import (
+    EventDestination,
+    EventDestinationStore,
+    EventEmitted,
+    ThinEventEmitted,
+    WebhookEndpoint,
+    WebhookEndpointStore,
+    notification_of,
+)
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -49,8 +56,6 @@ if TYPE_CHECKING:
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 CONTENT_TYPE = "application/json; charset=utf-8"
-#: Keys of a thin event that its push notification carries (``data`` is fetched separately).
-NOTIFICATION_KEYS = ("id", "object", "type", "created", "livemode", "context", "reason", "related_object")
 
 MountKind = Literal["wsgi", "asgi", "callable"]
 Target = Union[WebhookEndpoint, EventDestination]  # noqa: UP007 - a runtime alias on Python 3.10
@@ -61,11 +66,6 @@ def sign(payload: str | bytes, secret: str, timestamp: int) -> str:
     text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
     digest = hmac.new(secret.encode("utf-8"), f"{timestamp}.{text}".encode(), hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
-
-
-def notification_of(event: dict[str, Any]) -> dict[str, Any]:
-    """The push notification of a thin ``v2.core.event``: its envelope without ``data``."""
-    return {key: event[key] for key in NOTIFICATION_KEYS if key in event}
 
 
 def is_loopback(url: str) -> bool:
@@ -129,9 +129,7 @@ class DeliveryLog(list[Delivery]):
 
     def of_type(self, event_type: str) -> list[Delivery]:
         """Deliveries of events of ``event_type`` (a trailing ``*`` matches a prefix)."""
-        if event_type.endswith("*"):
-            return [d for d in self if d.event_type.startswith(event_type[:-1])]
-        return [d for d in self if d.event_type == event_type]
+        return [d for d in self if match_event_type(event_type, d.event_type)]
 
     def describe(self) -> str:
         return "\n".join("  " + d.describe() for d in self) if self else "  (no deliveries)"
@@ -503,6 +501,7 @@ def assert_delivered(
 ) -> list[Delivery]:
     """The deliveries in ``log`` matching every given filter; ``AssertionError`` listing the whole log
     unless there are exactly ``count`` of them (at least one when ``count`` is None)."""
+    __tracebackhide__ = True
     found = list(log.of_type(event_type)) if event_type is not None else list(log)
     if endpoint is not None:
         found = [d for d in found if d.endpoint_id == endpoint]

@@ -20,7 +20,7 @@ from .config import FakeConfig
 from .delivery import Delivery, DeliveryLog, MountKind, assert_delivered, sign
 from .faults import Fault
 from .interceptor import FakeHTTPClient
-from .recording import EventRecorder, RequestLog
+from .recording import EventRecorder, RequestLog, ThinEventLog
 from .state import AccountState
 from .strict import client_for
 
@@ -100,8 +100,29 @@ class StripeFake:
         or a dotted key (``**{"alert.id": ...}``). Without ``count`` at least one must match. Returns the
         matching events; the failure message lists every event that was emitted.
         """
+        __tracebackhide__ = True
         self.run_due()
         return self.backend.events.assert_event(event_type, count=count, **filters)
+
+    @property
+    def thin_events(self) -> ThinEventLog:
+        """Every thin v2 event (``v2.core.event``) the fake emitted, oldest first, with ``of_type`` and
+        ``last`` (reading it first runs the work that is due, as :attr:`events` does)."""
+        self.run_due()
+        return self.backend.thin_events
+
+    def assert_thin_event(
+        self, event_type: str, *, count: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Assert that thin events of ``event_type`` matching ``filters`` were emitted.
+
+        ``stripe_fake.assert_thin_event("v1.billing.meter.error_report_triggered",
+        related_object__id=meter.id, count=1)``: filters match the event itself (``__`` or dotted
+        paths); without ``count`` at least one must match. Returns the matching events.
+        """
+        __tracebackhide__ = True
+        self.run_due()
+        return self.backend.thin_events.assert_thin_event(event_type, count=count, **filters)
 
     @property
     def http_client(self) -> FakeHTTPClient:
@@ -126,11 +147,43 @@ class StripeFake:
         For tests that do not care which test card pays; a declined payment reads as a
         ``card_declined`` / ``generic_decline``, an authentication as ``authentication_required``.
         """
-        from .resources.payment_methods.models import PaymentMethodStore
+        from .resources import PaymentMethodStore
 
         customer_id = customer if isinstance(customer, str) else customer["id"]
         with self.backend.lock:
             self.account(account).store(PaymentMethodStore).set_outcome(customer_id, outcome)
+
+    # -- subscriptions stream: advance_to_period_end ------------------------------------------------
+    def advance_to_period_end(
+        self, subscription: Any, *, finalize: bool = True, account: str | None = None
+    ) -> dict[str, Any] | None:
+        """Move the fake's own clock to ``subscription``'s next period end (an id or object) and run
+        the renewal; with ``finalize`` also past the draft's finalization delay, so the invoice is
+        finalized and paid. Returns the subscription's latest invoice (rendered), or ``None``.
+
+        For tests that do not freeze time: the fake switches to its own clock (real time plus an
+        offset) from then on. Under freezegun / time-machine, move the frozen time instead.
+        """
+        from .clock import ManualClock
+        from .resources import SubscriptionStore
+
+        subscription_id = subscription if isinstance(subscription, str) else subscription["id"]
+        with self.backend.locked():
+            state = self.account(account)
+            sub = state.store(SubscriptionStore).require(subscription_id)
+            end = sub.next_period_end()
+            if end is None or sub.ended:
+                return None
+            target = end + (self.config.invoice_finalization_delay if finalize else 0)
+            clock = self.backend.clock
+            if not isinstance(clock, ManualClock):
+                clock = ManualClock()
+                self.backend.clock = clock
+            if clock.now() < target:
+                clock.set(target)
+            self.backend.run_due()
+            latest = sub.latest_invoice
+            return state.lookup(latest) if latest is not None else None
 
     def flush_error_reports(self) -> list[dict[str, Any]]:
         """Send every pending asynchronous meter-event error report now (as thin events); returns them.
@@ -138,7 +191,7 @@ class StripeFake:
         Without it a report goes out when its ``error_report_window`` (and ``processing_delay``) has
         passed, at the next request.
         """
-        from .resources.v2_events.reports import flush_error_reports
+        from .resources import flush_error_reports
 
         with self.backend.locked():  # deliveries of the reports run after the lock is released
             now = self.backend.now()
@@ -221,14 +274,14 @@ class StripeFake:
         """Deliver again every (event, endpoint) whose last attempt failed; returns the new attempts."""
         return self.backend.delivery.retry_failed()
 
-    def endpoint_secret(self, endpoint_id: str, account: str | None = None) -> str:
-        """The signing secret of a webhook endpoint (``we_...``) or event destination (``ed_...``)."""
+    def secret_for(self, endpoint_id: str, account: str | None = None) -> str:
+        """The signing secret of a webhook endpoint (``we_...``) or event destination (``ed_...``), for
+        ``stripe.Webhook.construct_event`` / ``parse_event_notification`` in the app under test."""
         return self.backend.delivery.secret_of(endpoint_id, account)
 
-    def event_destination_secret(self, destination_id: str, account: str | None = None) -> str:
-        """The signing secret of an event destination (also returned by create with
-        ``include=["webhook_endpoint.signing_secret"]``)."""
-        return self.backend.delivery.secret_of(destination_id, account)
+    #: Older names of :meth:`secret_for`.
+    endpoint_secret = secret_for
+    event_destination_secret = secret_for
 
     def assert_delivered(
         self,
@@ -332,6 +385,7 @@ class StripeFake:
 
         :meth:`stop` calls it; call it yourself after each test when one fake serves many tests.
         """
+        __tracebackhide__ = True
         self.raise_internal_errors()
         missing = list(self.backend.unimplemented)
         if not missing or self.config.unimplemented != "fail":

@@ -10,9 +10,9 @@ stay shared). The backend and its clock are written as references and re-attache
 nothing that belongs to the running process (locks, routes, listeners) is saved.
 
 Loading cannot run code: the header is checked before anything is unpickled, and the unpickler only
-admits stripe-fake's own classes (from its own modules, never a function), a few builtin value types
-and containers, and bound methods named in :data:`_METHODS` (listeners between stores). Anything else
-is refused with :class:`StateError`.
+admits stripe-fake's own state classes (defined in its own modules, never a function, never the
+process machinery such as the backend or the server) and a few builtin value types and containers.
+Anything else (``os.system``, ``builtins.getattr``, ...) is refused with :class:`StateError`.
 
 Files are written atomically (a temporary file in the same folder, then ``os.replace``); temporary
 files left by a process killed during a save are removed by :func:`remove_temporary_files`.
@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .clock import ManualClock
+from .scheduler import Job
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -80,8 +81,6 @@ _SAFE_GLOBALS.update(
         ("datetime", "timezone"): datetime.timezone,
     }
 )
-#: Bound methods a state may hold (a store's listener registered on another store).
-_METHODS = frozenset({"on_usage"})
 _OWN_MODULE = re.compile(r"stripe_fake(\.[a-z_][a-z0-9_]*)+")
 #: stripe-fake modules whose classes are process machinery, never state.
 _PROCESS_MODULES = frozenset(
@@ -118,16 +117,6 @@ class _Pickler(pickle.Pickler):
         return None
 
 
-def _bound_method(obj: Any, name: Any) -> Any:
-    """``getattr`` as a state file may use it: only a listed method of a stripe-fake state object."""
-    if not isinstance(name, str) or name not in _METHODS:
-        raise pickle.UnpicklingError(f"state file refers to a forbidden attribute {name!r}")
-    module = type(obj).__module__
-    if not _OWN_MODULE.fullmatch(module) or module in _PROCESS_MODULES:
-        raise pickle.UnpicklingError(f"state file refers to a method of a forbidden {type(obj).__name__}")
-    return getattr(obj, name)
-
-
 class _Unpickler(pickle.Unpickler):
     """Admits stripe-fake's own state classes and a few value types; refuses every other global."""
 
@@ -143,8 +132,6 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unknown reference {pid!r} in state file")
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == ("builtins", "getattr"):
-            return _bound_method
         found = _SAFE_GLOBALS.get((module, name))
         if found is not None:
             return found
@@ -275,6 +262,8 @@ def load_state(backend: Backend, path: str | os.PathLike[str]) -> bool:
         raise StateError(f"{target} is not a stripe-fake state file: {exc}") from exc
     if not isinstance(state, dict) or not {"accounts", "events", "thin_events", "clock"} <= set(state):
         raise StateError(f"{target} is not a stripe-fake state file (its content is damaged)")
+    if not _jobs_look_right(state.get("scheduler", {})):
+        raise StateError(f"{target} is not a stripe-fake state file (its pending jobs are damaged)")
     with backend.lock:
         backend.reset()
         backend.accounts.update(state["accounts"])
@@ -283,6 +272,27 @@ def load_state(backend: Backend, path: str | os.PathLike[str]) -> bool:
         backend.scheduler.load(state.get("scheduler", {}))  # due work runs at the next request
         _restore_clock(backend, state["clock"])
     return True
+
+
+def _jobs_look_right(saved: Any) -> bool:
+    """Whether the saved scheduler data is what :meth:`Scheduler.dump` writes (jobs with int times)."""
+    if not isinstance(saved, dict):
+        return False
+    heaps = [saved.get("jobs", [])]
+    clocks = saved.get("clocks", {})
+    if not isinstance(clocks, dict):
+        return False
+    heaps.extend(clocks.values())
+    for heap in heaps:
+        if not isinstance(heap, list):
+            return False
+        for job in heap:
+            fields = (getattr(job, "due", None), getattr(job, "seq", None), getattr(job, "kind", None))
+            if not isinstance(job, Job) or not (
+                isinstance(fields[0], int) and isinstance(fields[1], int) and isinstance(fields[2], str)
+            ):
+                return False
+    return isinstance(saved.get("seq", 0), int)
 
 
 def _restore_clock(backend: Backend, saved: dict[str, Any]) -> None:

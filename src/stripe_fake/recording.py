@@ -3,13 +3,76 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
-if TYPE_CHECKING:
-    from .backend import RecordedRequest
+from .http.decoding import decode_params
+from .http.errors import StripeError
+from .http.messages import FakeRequest
+from .patterns import match_event_type
 
 _MISSING = object()
+_UNDECODED: Any = object()
+
+
+@dataclass
+class RecordedRequest:
+    """One request the app sent, as the fake answered it."""
+
+    method: str
+    host: str
+    path: str
+    headers: dict[str, str]
+    status: int
+    route: str | None
+    request_id: str
+    #: The response body as sent; :attr:`response` decodes it on first access (logging stays cheap).
+    body: bytes = field(default=b"", repr=False)
+    #: The raw query string and request body; :attr:`params` decodes them on first access, so the log
+    #: keeps no per-parameter objects alive (a 100-event stream call would keep hundreds).
+    query: str = field(default="", repr=False)
+    request_body: bytes = field(default=b"", repr=False)
+    _decoded: Any = field(default=_UNDECODED, repr=False, compare=False)
+    _params: Any = field(default=_UNDECODED, repr=False, compare=False)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The decoded request parameters (``{}`` if they could not be decoded)."""
+        if self._params is _UNDECODED:
+            raw = FakeRequest(self.method, self.host, self.path, self.query, self.headers, self.request_body)
+            try:
+                self._params = decode_params(raw)
+            except StripeError:
+                self._params = {}
+        return self._params  # type: ignore[no-any-return]
+
+    @property
+    def response(self) -> Any:
+        """The decoded JSON response body (``None`` if it was not JSON)."""
+        if self._decoded is _UNDECODED:
+            try:
+                self._decoded = json.loads(self.body)
+            except ValueError:
+                self._decoded = None
+        return self._decoded
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        """The ``error`` object of an error response, else ``None``."""
+        body = self.response
+        if self.status >= 400 and isinstance(body, dict):
+            found = body.get("error")
+            return found if isinstance(found, dict) else None
+        return None
+
+    @property
+    def implemented(self) -> bool:
+        return self.route is not None
+
+    def __repr__(self) -> str:
+        return f"<{self.method} {self.path} -> {self.status}>"
 
 
 def lookup_path(obj: Any, path: str) -> Any:
@@ -58,10 +121,8 @@ def _show(value: Any) -> str:
 
 
 def type_matches(event_type: str, actual: str) -> bool:
-    """``event_type`` equals ``actual``, or ends with ``*`` and is a prefix of it."""
-    if event_type.endswith("*"):
-        return actual.startswith(event_type[:-1])
-    return actual == event_type
+    """``event_type`` (a pattern, see :func:`~stripe_fake.patterns.match_event_type`) selects ``actual``."""
+    return match_event_type(event_type, actual)
 
 
 class EventRecorder(list[dict[str, Any]]):
@@ -80,14 +141,19 @@ class EventRecorder(list[dict[str, Any]]):
             raise LookupError(f"no event of type {event_type!r} was emitted; emitted: {self.types()}")
         return found[-1]
 
+    @staticmethod
+    def subject(event: dict[str, Any]) -> Any:
+        """What filters are matched against: a v1 event's ``data.object``."""
+        return event.get("data", {}).get("object", {})
+
     def matching(self, event_type: str, **filters: Any) -> list[dict[str, Any]]:
-        """Events of ``event_type`` whose ``data.object`` has every ``filters`` value (dotted paths)."""
+        """Events of ``event_type`` whose :meth:`subject` has every ``filters`` value (dotted paths)."""
         paths = _fields(filters)
         return [
             event
             for event in self.of_type(event_type)
             if all(
-                matches_value(lookup_path(event["data"]["object"], paths[name]), expected)
+                matches_value(lookup_path(self.subject(event), paths[name]), expected)
                 for name, expected in filters.items()
             )
         ]
@@ -99,9 +165,9 @@ class EventRecorder(list[dict[str, Any]]):
         paths = _fields(filters or {})
         lines = []
         for number, event in enumerate(self, 1):
-            obj = event.get("data", {}).get("object", {})
+            obj = self.subject(event)
             parts = [f"{number:>3}. {event.get('type')} {event.get('id')}"]
-            if isinstance(obj, Mapping) and "id" in obj:
+            if isinstance(obj, Mapping) and "id" in obj and obj is not event:
                 parts.append(f"object={obj['id']!r}")
             if event.get("account"):
                 parts.append(f"account={event['account']!r}")
@@ -121,6 +187,7 @@ class EventRecorder(list[dict[str, Any]]):
         Returns the matching events. On failure the message lists every recorded event with the
         fields the filters name, so a near miss (wrong customer, wrong type) is easy to spot.
         """
+        __tracebackhide__ = True
         found = self.matching(event_type, **filters)
         if (count is None and found) or (count is not None and len(found) == count):
             return found
@@ -132,6 +199,25 @@ class EventRecorder(list[dict[str, Any]]):
             f"({of_type} event(s) of type {event_type!r} were emitted).\n"
             f"Recorded events ({len(self)}):\n{self.describe(event_type, filters)}"
         )
+
+
+class ThinEventLog(EventRecorder):
+    """Every thin v2 event (``v2.core.event``) the fake emitted, oldest first.
+
+    Filters match the event itself: ``related_object__id=meter.id``, ``data__reason__error_count=2``,
+    ``context="acct_..."``.
+    """
+
+    @staticmethod
+    def subject(event: dict[str, Any]) -> Any:
+        return event
+
+    def assert_thin_event(
+        self, event_type: str, *, count: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Assert thin events of ``event_type`` matching ``filters`` were emitted (``count``: exactly)."""
+        __tracebackhide__ = True
+        return self.assert_event(event_type, count=count, **filters)
 
 
 class RequestLog(list["RecordedRequest"]):

@@ -41,10 +41,11 @@ from .asgi import (
 from .backend import Backend
 from .clock import ManualClock
 from .config import FakeConfig
-from .delivery import BackgroundDelivery, notification_of, sign
+from .delivery import BackgroundDelivery, sign
 from .http.messages import FakeRequest, FakeResponse
+from .patterns import match_any
 from .persistence import StateError, load_state, remove_temporary_files, save_state
-from .resources import EventEmitted, ThinEventEmitted
+from .resources import EventEmitted, ThinEventEmitted, notification_of
 from .state import AccountState
 
 log = logging.getLogger("stripe_fake.server")
@@ -79,8 +80,12 @@ def _random_secret() -> str:
 
 
 @dataclass
-class Delivery:
-    """One forwarded event and how the receiving app answered."""
+class ForwardedEvent:
+    """One event the forwarder posted (``--forward-to``) and how the receiving app answered.
+
+    Webhook endpoint deliveries are :class:`stripe_fake.delivery.Delivery`; this is the server's own
+    ``stripe listen``-style stream, reported by ``GET /_stripe_fake/deliveries`` under ``data``.
+    """
 
     event_id: str
     event_type: str
@@ -93,14 +98,7 @@ class Delivery:
 
 def event_matches(event_type: str, patterns: list[str] | None) -> bool:
     """Whether ``patterns`` select ``event_type`` (``None``/``*``: all; ``billing.*``: a prefix)."""
-    if not patterns:
-        return True
-    for pattern in patterns:
-        if pattern == "*" or pattern == event_type:
-            return True
-        if pattern.endswith("*") and event_type.startswith(pattern[:-1]):
-            return True
-    return False
+    return match_any(patterns, event_type)
 
 
 class Forwarder:
@@ -127,7 +125,7 @@ class Forwarder:
         self.event_types = event_types
         self.echo = echo or (lambda line: None)
         self.timeout = timeout
-        self.deliveries: list[Delivery] = []
+        self.deliveries: list[ForwardedEvent] = []
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._client = httpx.Client(timeout=timeout, trust_env=False)
         self._thread = threading.Thread(target=self._run, name="stripe-fake-forwarder", daemon=True)
@@ -200,7 +198,7 @@ class Forwarder:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         duration = (time.perf_counter() - start) * 1000
-        delivery = Delivery(event_id, event_type, url, status, error, round(duration, 1), time.time())
+        delivery = ForwardedEvent(event_id, event_type, url, status, error, round(duration, 1), time.time())
         self.deliveries.append(delivery)
         if status is not None:
             self.echo(f"{_stamp()}  <--  [{status}] POST {url} [{event_id}]")

@@ -50,6 +50,11 @@ class AccountState:
     def config(self) -> FakeConfig:
         return self.backend.config
 
+    @property
+    def platform(self) -> AccountState:
+        """The platform account (itself, for the platform): where account-wide indexes live."""
+        return self if self.id is None else self.backend.account(None)
+
     def find(self, cls: type[S]) -> S | None:
         """The account's store of type ``cls`` if it was ever created, else ``None`` (never creates it)."""
         return self._stores.get(cls)

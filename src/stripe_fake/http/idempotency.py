@@ -10,11 +10,13 @@ or carrying a ``parameter_*`` code) are not saved, so the caller can fix the req
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .decoding import decode_params
 from .errors import StripeError
 from .messages import FakeRequest, FakeResponse
 
@@ -54,11 +56,9 @@ class SavedResult:
     def fingerprint(self) -> str:
         """A digest of method, path and decoded parameters (see :func:`fingerprint`)."""
         if self._fingerprint is None:
-            from ..backend import Backend
-
             raw = FakeRequest(self.method, "", self.path, self.query, {}, self.body)
             try:
-                params = Backend.decode_params(raw)
+                params = decode_params(raw)
             except StripeError:
                 params = {}
             self._fingerprint = _digest(self.method, self.path, params)
@@ -75,23 +75,32 @@ class IdempotencyStore:
         self.account = account
         self.results: dict[tuple[str, str], SavedResult] = {}
         self.in_flight: set[tuple[str, str]] = set()
-        # No result expires before this time: ``prune`` scans only when one may have (O(1) per request).
+        # (expiry, order, scope) of every saved result, soonest first: pruning pops only what is due
+        # (O(due items)), whatever the clock did (freezegun may move it backwards between saves).
+        self._expiries: list[tuple[int, int, tuple[str, str]]] = []
+        self._saved_count = 0
+        # No result expires before this time: ``prune`` does nothing until then (O(1) per request).
         self._next_expiry: int | None = None
 
     def save(self, scope: tuple[str, str], saved: SavedResult) -> None:
         self.results[scope] = saved
         expiry = saved.created + KEY_TTL
+        self._saved_count += 1
+        heapq.heappush(self._expiries, (expiry, self._saved_count, scope))
         if self._next_expiry is None or expiry < self._next_expiry:
             self._next_expiry = expiry
 
     def prune(self, now: int) -> None:
-        """Forget results older than :data:`KEY_TTL`."""
+        """Forget results older than :data:`KEY_TTL` (only the due ones are looked at)."""
         if self._next_expiry is not None and now < self._next_expiry:
             return
-        expired = [k for k, saved in self.results.items() if now - saved.created >= KEY_TTL]
-        for key in expired:
-            del self.results[key]
-        self._next_expiry = min((s.created + KEY_TTL for s in self.results.values()), default=None)
+        expiries = self._expiries
+        while expiries and expiries[0][0] <= now:
+            _, _, scope = heapq.heappop(expiries)
+            saved = self.results.get(scope)
+            if saved is not None and now - saved.created >= KEY_TTL:
+                del self.results[scope]
+        self._next_expiry = expiries[0][0] if expiries else None
 
 
 def applies(ctx: RequestContext) -> bool:

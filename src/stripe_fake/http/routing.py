@@ -31,7 +31,7 @@ class Route:
     host: Host = "api"
     object_type: str | None = None
     #: The handler proves the nesting depth of every v2 JSON body it accepts (and runs
-    #: :func:`~stripe_fake.backend.check_depth` on any other body before using it), so decoding
+    #: :func:`~stripe_fake.http.decoding.check_depth` on any other body before using it), so decoding
     #: skips the generic depth walk for this route.
     checks_depth: bool = False
     #: ``"v2"`` for ``/v2/`` patterns, else ``"v1"`` (computed once: it is read several times per request).

@@ -16,8 +16,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..http.routing import Route
 from .base import lookup_stores
+from .event_destinations.models import EventDestination, EventDestinationStore
 from .events.models import EventEmitted
-from .v2_events.models import ThinEventEmitted
+from .meter_events.reports import flush_error_reports
+from .payment_methods.models import PaymentMethodStore
+from .subscriptions.models import SubscriptionStore
+from .v2_events.models import ThinEventEmitted, notification_of
+from .webhook_endpoints.models import WebhookEndpoint, WebhookEndpointStore
 
 if TYPE_CHECKING:
     from ..bus import Bus
@@ -25,11 +30,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RESOURCE_PACKAGES",
+    "EventDestination",
+    "EventDestinationStore",
     "EventEmitted",
+    "PaymentMethodStore",
+    "SubscriptionStore",
     "ThinEventEmitted",
+    "WebhookEndpoint",
+    "WebhookEndpointStore",
     "all_routes",
+    "flush_error_reports",
     "install_all",
     "lookup_stores",
+    "notification_of",
 ]
 
 RESOURCE_PACKAGES = (
@@ -38,8 +51,6 @@ RESOURCE_PACKAGES = (
     "meter_events",
     "events",
     "alerts",
-    "meter_event_adjustments",
-    "v2_billing",
     "v2_events",
     "webhook_endpoints",
     "event_destinations",

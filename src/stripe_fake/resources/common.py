@@ -85,12 +85,6 @@ class ObjectTable(Generic[T]):
     def __contains__(self, object_id: object) -> bool:
         return object_id in self._items
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Tables pickled before the order index existed get one on load."""
-        self.__dict__.update(state)
-        if "_order" not in state:
-            self._compact()
-
 
 class NewestFirst(Sequence[T]):
     """A table's objects that ``keep`` accepts, newest first, computed only as far as needed.

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...http.errors import StripeError
 from ...ids import new_id
-from ..common import ObjectTable
+from ..base import ResourceStore, StripeObject
 from ..events.models import emit_event
 from ..meter_events.usage import Number, as_json_number
 
@@ -30,7 +30,11 @@ Key = tuple[int, int]  # (gte, creation sequence): the order of alerts on a ladd
 
 
 @dataclass
-class Alert:
+class Alert(StripeObject):
+    object: ClassVar[str] = "billing.alert"
+    id_prefix: ClassVar[str] = "alrt"
+    expandable: ClassVar[tuple[str, ...]] = ("usage_threshold.meter", "usage_threshold.filters.customer")
+
     id: str
     seq: int
     title: str
@@ -114,12 +118,14 @@ class Ladder:
         return due
 
 
-class AlertStore:
+class AlertStore(ResourceStore[Alert]):
     """The account's alerts, their per-scope limits and the trigger ladders."""
 
+    kind = "billing alert"
+    id_prefixes = ("alrt",)
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[Alert] = ObjectTable("billing alert")
+        super().__init__(account)
         self.open_count: dict[tuple[str, str | None], int] = {}  # non-archived alerts per (meter, customer)
         self.ladders: dict[tuple[str, str | None], Ladder] = {}
         self._seq = 0
@@ -184,10 +190,6 @@ class AlertStore:
         if ladder is None:
             ladder = self.ladders[scope] = Ladder()
         return ladder
-
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None
 
     # -- triggering ---------------------------------------------------------------------------------
 

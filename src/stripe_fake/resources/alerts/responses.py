@@ -6,14 +6,11 @@ from typing import Any
 
 from ...context import RequestContext
 from ...http.errors import StripeError, parameter_missing, resource_missing
-from ...http.expand import register_expandable
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import Arr, Enum, Int, Obj, Str, validate
 from ..customers.models import CustomerStore
 from ..meters.models import MeterStore
 from .models import Alert, AlertStore
-
-register_expandable("billing.alert", "usage_threshold.meter", "usage_threshold.filters.customer")
 
 FILTER = Obj({"type": Enum(["customer"], required=True), "customer": Str(required=True)})
 CREATE = {

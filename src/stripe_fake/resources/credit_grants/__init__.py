@@ -1,4 +1,8 @@
-"""Credit grants: state and rules (models.py, ledger.py), HTTP (responses.py), routes (urls.py)."""
+"""Credit grants: state and rules (models.py, ledger.py), HTTP (responses.py), routes (urls.py).
+
+Invoices apply credits by calling :meth:`CreditGrantStore.allocate` / ``restore`` / ``release``
+directly (``invoices/ports.py``): a downward call, no registry.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def install(bus: Bus, scheduler: Scheduler) -> None:
-    """Register the expiry job (a grant's credit expires at its ``expires_at``)."""
+    """Register the expiry job."""
     from .models import EXPIRE_JOB, run_expiry
 
     scheduler.register(EXPIRE_JOB, run_expiry)

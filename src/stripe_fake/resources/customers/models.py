@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...http.errors import resource_missing
 from ...ids import new_id, random_hex
-from ..common import ObjectTable
+from ..base import ResourceStore, StripeObject
 from ..search import NUMERIC, STRING, SearchField, SearchIndex, SearchSpec
 
 if TYPE_CHECKING:
@@ -24,7 +24,10 @@ def render_address(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 @dataclass
-class Customer:
+class Customer(StripeObject):
+    object: ClassVar[str] = "customer"
+    id_prefix: ClassVar[str] = "cus"
+
     id: str
     created: int
     livemode: bool
@@ -34,7 +37,7 @@ class Customer:
 
     def render(self) -> dict[str, Any]:
         if self.deleted:
-            return {"id": self.id, "object": "customer", "deleted": True}
+            return self.render_deleted()
         f = self.fields
         invoice_settings = f.get("invoice_settings") or {}
         rendering = invoice_settings.get("rendering_options") or {}
@@ -154,23 +157,29 @@ SEARCH: SearchSpec[Customer] = SearchSpec(
 SEARCH_INDEXED = frozenset({"email", "name", "phone"})
 
 
-class CustomerStore:
+class CustomerStore(ResourceStore[Customer]):
     """The account's customers. Deleted customers stay, rendered as ``{id, object, deleted}``.
 
     ``search_index`` holds exact values of the searchable text fields and metadata of live customers
     (kept by :meth:`reindex` after every write), so an exact search does not scan the account.
     """
 
+    kind = "customer"
+    id_prefixes = ("cus",)
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[Customer] = ObjectTable("customer")
+        super().__init__(account)
         self.search_index = SearchIndex()
+        #: Customer ids by the email they were given (creation or update); entries may be stale (the
+        #: email changed since), :meth:`with_email` checks and drops those. ``list(email=)`` reads it.
+        self.by_email: dict[str, list[str]] = {}
 
     def create(self, fields: dict[str, Any], metadata: dict[str, str], now: int) -> Customer:
         fields.setdefault("invoice_prefix", new_invoice_prefix())
         customer = Customer(new_id("cus", 14), now, self.account.livemode, fields, metadata)
         self.table.add(customer.id, customer)
         self.reindex(customer)
+        self.index_email(customer)
         return customer
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -190,6 +199,31 @@ class CustomerStore:
         values += [(f"metadata[{key}]", value) for key, value in customer.metadata.items()]
         self.search_index.put(customer.id, values)
 
+    def index_email(self, customer: Customer) -> None:
+        """Note the customer's current email in :attr:`by_email` (call after the email may have changed)."""
+        email = customer.fields.get("email")
+        if isinstance(email, str):
+            self.by_email.setdefault(email, []).append(customer.id)
+
+    def with_email(self, email: str) -> list[str]:
+        """Ids of the customers whose email is ``email`` now, in creation order (deleted ones included)."""
+        listed = self.by_email.get(email)
+        if not listed:
+            return []
+        table = self.table
+        current = {i for i in listed if (c := table.get(i)) is not None and c.fields.get("email") == email}
+        ids = sorted(current, key=lambda i: table.position(i) or 0)
+        self.by_email[email] = ids  # stale entries and repeats dropped
+        return ids
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Stores pickled before the email index existed get one on load."""
+        self.__dict__.update(state)
+        if "by_email" not in state:
+            self.by_email = {}
+            for customer in self.table:
+                self.index_email(customer)
+
     def exists(self, customer_id: str) -> bool:
         """A customer that exists and is not deleted (meter events and alerts need one)."""
         found = self.table.get(customer_id)
@@ -202,6 +236,3 @@ class CustomerStore:
             raise resource_missing("customer", customer_id, param=param, status=400)
         return found
 
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ...context import RequestContext
 from ...http.errors import resource_missing
-from ...http.pagination import LIST_PARAMS, paginate
+from ...http.pagination import LIST_PARAMS, Subset, paginate
 from ...http.schema import (
     UNSET,
     Arr,
@@ -24,6 +25,8 @@ from ...http.schema import (
 from ..common import apply_metadata
 from ..events.models import emit_from_request
 from ..search import search
+from ..subscriptions.models import SubscriptionStore
+from ..test_clocks.models import clock_now
 from .billing import apply_billing, emit_all, plan_billing
 from .models import SEARCH, SEARCH_INDEXED, Customer, CustomerStore
 
@@ -136,7 +139,8 @@ def create_customer(ctx: RequestContext) -> dict[str, Any]:
     params = validate(CREATE, ctx.params)
     metadata = apply_metadata({}, params.get("metadata", {}))
     plan = plan_billing(ctx, None, params)
-    customer = ctx.store(CustomerStore).create(_clean(params), metadata, ctx.now)
+    created = clock_now(ctx.account, plan.test_clock, ctx.now)  # a clock's customer lives on its time
+    customer = ctx.store(CustomerStore).create(_clean(params), metadata, created)
     events = apply_billing(ctx, customer, plan)
     rendered = customer.render()
     emit_from_request(ctx, "customer.created", rendered)
@@ -171,6 +175,8 @@ def update_customer(ctx: RequestContext) -> dict[str, Any]:
             **updates["invoice_settings"],
         }
     customer.fields.update(updates)
+    if "email" in updates:
+        ctx.store(CustomerStore).index_email(customer)
     customer.metadata = metadata
     events = apply_billing(ctx, customer, plan)
     ctx.store(CustomerStore).reindex(customer)
@@ -194,6 +200,9 @@ def delete_customer(ctx: RequestContext) -> dict[str, Any]:
     if customer.deleted:
         raise resource_missing("customer", customer.id)
     last_state = customer.render()
+    subscriptions = ctx.account.find(SubscriptionStore)  # subscriptions: a deleted customer's are canceled
+    if subscriptions is not None:
+        subscriptions.cancel_for_customer(customer.id, now=ctx.now, cause=ctx.cause)
     customer.deleted = True
     ctx.store(CustomerStore).reindex(customer)
     emit_from_request(ctx, "customer.deleted", last_state)
@@ -212,7 +221,11 @@ def list_customers(ctx: RequestContext) -> dict[str, Any]:
             return False
         return in_range(customer.created, created)
 
-    items = ctx.store(CustomerStore).table.newest_first(keep)
+    store = ctx.store(CustomerStore)
+    if email is not None:  # from the email index: O(customers with that email), not O(customers)
+        items: Sequence[Customer] = Subset(store.table, store.with_email(email), keep)
+    else:
+        items = store.table.newest_first(keep)
     return paginate(
         items, params, "/v1/customers", key=lambda c: c.id, render=Customer.render, kind="customer"
     )

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...http.errors import StripeError, v2_error
+from ...http.timefmt import rfc3339
 from ...ids import new_id
-from ..common import ObjectTable
-from ..v2_events.timefmt import rfc3339
+from ..base import ResourceStore, StripeObject
 from ..webhook_endpoints.models import new_secret, type_enabled
 
 if TYPE_CHECKING:
-    from ...state import AccountState
+    pass
 
 
 def not_found(object_id: str) -> StripeError:
@@ -21,7 +21,10 @@ def not_found(object_id: str) -> StripeError:
 
 
 @dataclass
-class EventDestination:
+class EventDestination(StripeObject):
+    object: ClassVar[str] = "v2.core.event_destination"
+    id_prefix: ClassVar[str] = "ed"
+
     id: str
     created: int
     updated: int
@@ -88,14 +91,13 @@ class EventDestination:
         return body
 
 
-class EventDestinationStore:
-    """The account's event destinations, oldest first."""
+class EventDestinationStore(ResourceStore[EventDestination]):
+    """The account's event destinations, oldest first (a v2 resource: never expanded)."""
 
-    def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[EventDestination] = ObjectTable("event destination")
+    kind = "event destination"
 
-    def require(self, object_id: str) -> EventDestination:
+    def require(self, object_id: str, *, param: str = "id", status: int = 404) -> EventDestination:
+        """The destination, or the v2 ``not_found`` error."""
         found = self.table.get(object_id)
         if found is None:
             raise not_found(object_id)

@@ -9,8 +9,8 @@ from ...config import DEFAULT_API_VERSION
 from ...context import RequestContext
 from ...http.errors import StripeError
 from ...http.schema import Arr, Enum, Field, Int, Metadata, Obj, Str
+from ...http.v2 import Text, invalid_fields, invalid_page, page_token, page_token_text, v2_validate
 from ..common import apply_metadata
-from ..v2_events.helpers import Text, invalid_fields, invalid_page, page_token, page_token_text, v2_validate
 from ..v2_events.models import emit_thin_event
 from ..webhook_endpoints.event_types import KNOWN_EVENT_TYPES
 from ..webhook_endpoints.responses import check_url

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...config import DEFAULT_API_VERSION
 from ...ids import new_id
-from ..common import ObjectTable
+from ..base import ResourceStore
 
 if TYPE_CHECKING:
     from ...context import RequestCause, RequestContext
@@ -22,16 +22,31 @@ class EventEmitted:
     event: dict[str, Any]
 
 
-class EventStore:
-    """The account's events, oldest first."""
+class EventStore(ResourceStore[dict[str, Any]]):
+    """The account's events, oldest first (stored as rendered: each read gets a copy)."""
+
+    kind = "event"
+    id_prefixes = ("evt",)
 
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[dict[str, Any]] = ObjectTable("event")
+        super().__init__(account)
+        #: Event ids by type, in creation order (``GET /v1/events?type=`` reads them, not the table).
+        self.by_type: dict[str, list[str]] = {}
 
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return copy.deepcopy(found) if found is not None else None
+    def add(self, event: dict[str, Any]) -> None:
+        self.table.add(event["id"], event)
+        self.by_type.setdefault(event["type"], []).append(event["id"])
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Stores pickled before the type index existed get one on load."""
+        self.__dict__.update(state)
+        if "by_type" not in state:
+            self.by_type = {}
+            for event in self.table:
+                self.by_type.setdefault(event["type"], []).append(event["id"])
+
+    def render_object(self, obj: dict[str, Any]) -> dict[str, Any]:
+        return copy.deepcopy(obj)
 
 
 def emit_event(
@@ -72,7 +87,7 @@ def emit_event(
     }
     if account.id is not None:
         event["account"] = account.id
-    account.store(EventStore).table.add(event["id"], event)
+    account.store(EventStore).add(event)
     account.bus.publish(account, EventEmitted(event))
     return event
 

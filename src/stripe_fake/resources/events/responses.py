@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from ...context import RequestContext
 from ...http.errors import StripeError
-from ...http.pagination import LIST_PARAMS, paginate
+from ...http.pagination import LIST_PARAMS, Subset, merged_ids, paginate
 from ...http.schema import Arr, Bool, Range, Str, in_range, validate
+from ..v2_events.models import EVENT_RETENTION
 from .models import EventStore
 
-RETENTION = 30 * 86400  # "List events, going back up to 30 days."
 MAX_TYPES = 20
 
 LIST = {
@@ -49,18 +50,24 @@ def list_events(ctx: RequestContext) -> dict[str, Any]:
     wanted = set(types) if types is not None else None
     created = params.get("created")
     delivered = params.get("delivery_success")
-    oldest = ctx.now - RETENTION
+    oldest = ctx.now - EVENT_RETENTION  # "List events, going back up to 30 days."
 
     def keep(event: dict[str, Any]) -> bool:
         if event["created"] < oldest or not in_range(event["created"], created):
             return False
-        if matcher is not None and not matcher.match(event["type"]):
-            return False
-        if wanted is not None and event["type"] not in wanted:
-            return False
         return delivered is None or (event["pending_webhooks"] == 0) == delivered
 
-    items = ctx.store(EventStore).table.newest_first(keep)
+    store = ctx.store(EventStore)
+    items: Sequence[dict[str, Any]]
+    if matcher is None and wanted is None:
+        items = store.table.newest_first(keep)
+    else:  # from the type index: O(events of the wanted types), not O(events)
+        if wanted is not None:
+            names = [name for name in wanted if name in store.by_type]
+        else:
+            assert matcher is not None
+            names = [name for name in store.by_type if matcher.match(name)]
+        items = Subset(store.table, merged_ids(store.table, [store.by_type[t] for t in names]), keep)
     return paginate(
         items, params, "/v1/events", key=lambda e: str(e["id"]), render=copy.deepcopy, kind="event"
     )

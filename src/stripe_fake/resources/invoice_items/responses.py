@@ -12,7 +12,15 @@ from ...http.schema import UNSET, Bool, Field, Int, Metadata, Obj, Range, Str, U
 from ..common import apply_metadata
 from ..events.models import emit_event
 from ..invoices.models import DRAFT, Invoice, InvoiceStore
-from ..invoices.ports import line_amount, require_customer, require_price
+from ..invoices.ports import (
+    PriceStore,
+    ProductStore,
+    line_amount,
+    require_customer,
+    require_price,
+    require_subscription,
+    round_minor,
+)
 from .models import InvoiceItem, InvoiceItemStore
 
 
@@ -63,7 +71,7 @@ CREATE: dict[str, Field] = {
     "customer": Str(),
     "invoice": Str(),
     **{name: Unsupported("POST /v1/invoiceitems") for name in (*_UNSUPPORTED, "customer_account")},
-    "subscription": Unsupported("POST /v1/invoiceitems"),
+    "subscription": Str(),
 }
 UPDATE: dict[str, Field] = {
     **_COMMON,
@@ -147,16 +155,12 @@ def _pricing(
             raise parameter_missing("price_data[unit_amount]")
         require_product(ctx, data["product"])
         unit_decimal = Decimal(unit)
-        from ..prices.pricing import round_minor  # type: ignore[import-not-found]
-
-        amount = int(round_minor(unit_decimal * quantity))
+        amount = round_minor(unit_decimal * quantity)
         return amount, data["currency"].lower(), None, data["product"], unit_decimal, data
     raise parameter_missing("amount")
 
 
 def require_product(ctx: RequestContext, product_id: str) -> None:
-    from ..products.models import ProductStore  # type: ignore[import-not-found]
-
     ctx.store(ProductStore).require(product_id, param="price_data[product]", status=400)
 
 
@@ -187,9 +191,7 @@ def _period(params: dict[str, Any], now: int) -> tuple[int, int]:
 
 
 def _hidden_price(ctx: RequestContext, data: dict[str, Any]) -> str:
-    from ..prices.models import PriceStore  # type: ignore[import-not-found]
-
-    price = ctx.store(PriceStore).create_from_data(dict(data), now=ctx.now)
+    price = ctx.store(PriceStore).create_from_data(dict(data), now=ctx.now, param="price_data")
     return str(price.id)
 
 
@@ -203,6 +205,16 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
             raise parameter_missing("customer")
         customer_id = invoice.customer
     customer = require_customer(ctx.account, customer_id)
+    subscription = (
+        require_subscription(ctx.account, params["subscription"], customer.id).id
+        if "subscription" in params
+        else None
+    )
+    if invoice is not None and subscription is not None and invoice.subscription != subscription:
+        raise invalid_request(
+            f"The invoice {invoice.id} is not an invoice of the subscription {subscription}.",
+            param="subscription",
+        )
     quantity = _quantity(params, Decimal(1))
     default_currency = params.get("currency") or (invoice.currency if invoice else customer.currency)
     amount, currency, price, product, unit, price_data = _pricing(
@@ -210,7 +222,8 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
     )
     if invoice is not None and currency != invoice.currency:
         raise invalid_request(
-            f"The currency of the invoice item ({currency}) must match the invoice's currency ({invoice.currency}).",
+            f"The currency of the invoice item ({currency}) must match the invoice's currency "
+            f"({invoice.currency}).",
             param="currency",
         )
     start, end = _period(params, ctx.now)
@@ -235,6 +248,7 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
             period_start=start,
             period_end=end,
             invoice=None,
+            subscription=subscription,
             metadata=apply_metadata({}, params.get("metadata", {})),
             test_clock=customer.test_clock,
         )
@@ -291,9 +305,7 @@ def update_invoice_item(ctx: RequestContext) -> dict[str, Any]:
         if item.price is not None:
             changes["amount"] = line_amount(require_price(ctx.account, item.price), quantity)
         elif item.unit_amount_decimal is not None:
-            from ..prices.pricing import round_minor  # type: ignore[import-not-found]
-
-            changes["amount"] = int(round_minor(item.unit_amount_decimal * quantity))
+            changes["amount"] = round_minor(item.unit_amount_decimal * quantity)
     if "period" in params:
         changes["period_start"], changes["period_end"] = _period(params, ctx.now)
     if "description" in params:

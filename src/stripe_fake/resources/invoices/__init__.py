@@ -1,4 +1,4 @@
-"""Invoices: state and rules (models.py), pure arithmetic (builder.py), HTTP (responses.py), routes (urls.py)."""
+"""Invoices: state and rules (models.py), pure arithmetic (builder.py), HTTP (responses.py), routes."""
 
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ The contract with the other billing streams (docs/dev/CONTRACTS.md, "Subscriptio
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
@@ -29,6 +28,7 @@ from .ports import (
     CustomerStore,
     Job,
     RequestCause,
+    allocate_credits,
     charge,
     customer_balance,
     customer_currency,
@@ -37,8 +37,10 @@ from .ports import (
     emit_event,
     line_amount,
     metered_meter,
+    release_credits,
     require_customer,
     require_price,
+    restore_credits,
     set_customer_balance,
     set_customer_currency,
     take_invoice_number,
@@ -307,12 +309,16 @@ class Invoice:
     payments: list[Payment] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)  # pending scheduler jobs by kind
     deleted: bool = False
+    # credit notes (resources/credit_notes): issued, non-void totals before and after payment
+    pre_payment_credit_notes_amount: int = 0
+    post_payment_credit_notes_amount: int = 0
 
     @property
     def amount_remaining(self) -> int:
         if self.status in (PAID, VOID) or self.below_minimum:
             return 0
-        return max(self.amount_due - self.amount_paid - self.amount_paid_off_stripe, 0)
+        paid = self.amount_paid + self.amount_paid_off_stripe + self.pre_payment_credit_notes_amount
+        return max(self.amount_due - paid, 0)
 
     def render(
         self, *, lines_limit: int = LINES_PAGE, include: frozenset[str] = frozenset()
@@ -407,8 +413,8 @@ class Invoice:
             },
             "period_end": self.period_end,
             "period_start": self.period_start,
-            "post_payment_credit_notes_amount": 0,
-            "pre_payment_credit_notes_amount": 0,
+            "post_payment_credit_notes_amount": self.post_payment_credit_notes_amount,
+            "pre_payment_credit_notes_amount": self.pre_payment_credit_notes_amount,
             "receipt_number": None,
             "rendering": None,
             "shipping_cost": None,
@@ -447,12 +453,6 @@ class Invoice:
 
 
 # -- the store ----------------------------------------------------------------------------------------
-
-#: Billing credits: ``allocate(account, invoice, final, now) -> {line id: pretax_credit_amounts}``.
-#: The credits stream appends its allocator in its package's ``install`` (reference §11); with none,
-#: invoices carry no credits. Restoring credit on void listens to :class:`InvoiceVoided` on the bus.
-CreditAllocator = Callable[["AccountState", Invoice, bool, int], dict[str, list[dict[str, Any]]]]
-CREDIT_ALLOCATORS: list[CreditAllocator] = []
 
 _DAY = 86_400
 
@@ -626,11 +626,9 @@ class InvoiceStore:
             invoice.lines[index] = fresh
         self._totals(invoice, final=False, now=now)
 
-    def _totals(self, invoice: Invoice, *, final: bool, now: int) -> None:
+    def _totals(self, invoice: Invoice, *, final: bool, now: int, cause: RequestCause | None = None) -> None:
         """Credits (provisional on drafts, final at finalization) and the money fields."""
-        allocated: dict[str, list[dict[str, Any]]] = {}
-        for allocate in CREDIT_ALLOCATORS:
-            allocated = allocate(self.account, invoice, final, now)
+        allocated = allocate_credits(self.account, invoice, final=final, now=now, cause=cause)
         for line in invoice.lines:
             line.credits = allocated.get(line.id, [])
         credit_total = sum(int(c["amount"]) for line in invoice.lines for c in line.credits)
@@ -770,7 +768,7 @@ class InvoiceStore:
         for line in invoice.lines:
             if line.meter is not None:
                 self._price_line(line, invoice.customer)
-        self._totals(invoice, final=True, now=now)
+        self._totals(invoice, final=True, now=now, cause=cause)
         customer = self.account.store(CustomerStore).table.get(invoice.customer)
         if customer is not None:
             invoice.customer_details = customer_snapshot(customer)
@@ -918,6 +916,7 @@ class InvoiceStore:
         for payment in invoice.payments:
             if payment.status == "open":
                 payment.status, payment.canceled_at = "canceled", now
+        restore_credits(self.account, invoice.id, now=now, cause=cause)
         self._emit("invoice.voided", invoice, now=now, cause=cause)
         self.account.bus.publish(self.account, InvoiceVoided(invoice.id, invoice.subscription))
 
@@ -941,6 +940,7 @@ class InvoiceStore:
                 if item is not None and not item.deleted:
                     items.detach(item)
         invoice.deleted = True
+        release_credits(self.account, invoice.id)
         self._emit_rendered("invoice.deleted", last, now=now, cause=cause)
         return invoice.render()
 

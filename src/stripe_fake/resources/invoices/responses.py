@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...context import RequestContext
-from ...http.errors import StripeError, invalid_request, resource_missing
+from ...http.errors import StripeError, invalid_request, resource_missing, unrecognized_url
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import (
     UNSET,
@@ -23,7 +23,7 @@ from ...http.schema import (
 )
 from ..common import apply_metadata
 from .models import DRAFT, OPEN, PAID, UNCOLLECTIBLE, VOID, Invoice, InvoiceStore, Payment
-from .ports import ChargeResult, require_customer
+from .ports import ChargeResult, require_customer, require_subscription
 
 _COLLECTION = Enum(["charge_automatically", "send_invoice"])
 _FIVE_YEARS = 5 * 366 * 86_400
@@ -67,7 +67,7 @@ CREATE: dict[str, Field] = {
         name: Unsupported("POST /v1/invoices")
         for name in (*_UNSUPPORTED_WRITE, "customer_account", "from_invoice")
     },
-    "subscription": Unsupported("POST /v1/invoices"),
+    "subscription": Str(),
 }
 UPDATE: dict[str, Field] = {
     **_EDITABLE,
@@ -122,6 +122,10 @@ def _include(params: dict[str, Any]) -> frozenset[str]:
     """Includable fields asked with ``expand[]`` (for the object or ``data.`` of a list)."""
     paths = params.get("expand") or []
     return frozenset(p.removeprefix("data.") for p in paths if p.removeprefix("data.") in _INCLUDABLE)
+
+
+def removed_endpoint(ctx: RequestContext) -> dict[str, Any]:
+    raise unrecognized_url(ctx.request.method, ctx.request.path)
 
 
 def _invoice(ctx: RequestContext) -> Invoice:
@@ -188,6 +192,11 @@ def create_invoice(ctx: RequestContext) -> dict[str, Any]:
             "Invoices with `collection_method=send_invoice` need a `days_until_due` or a `due_date`.",
             param="days_until_due",
         )
+    subscription = (
+        require_subscription(ctx.account, params["subscription"], customer.id)
+        if "subscription" in params
+        else None
+    )
     fields = _fields(params, _PLAIN)
     fields["metadata"] = apply_metadata({}, params.get("metadata", {}))
     currency = params.get("currency")
@@ -199,7 +208,7 @@ def create_invoice(ctx: RequestContext) -> dict[str, Any]:
         collection_method=collection_method,
         auto_advance=params.get("auto_advance", False),
         include_pending=params.get("pending_invoice_items_behavior", "exclude") == "include",
-        subscription=None,
+        subscription=subscription,
         fields=fields,
         automatically_finalizes_at=params.get("automatically_finalizes_at"),
     )

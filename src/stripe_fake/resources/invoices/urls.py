@@ -6,6 +6,9 @@ from ...http.routing import Route
 from . import responses as r
 
 ROUTES: list[Route] = [
+    # Removed at 2025-03-31.basil (create_preview replaced them): Stripe's 404 Unrecognized URL.
+    Route("GET", "/v1/invoices/upcoming", r.removed_endpoint, "invoices.upcoming"),
+    Route("GET", "/v1/invoices/upcoming/lines", r.removed_endpoint, "invoices.upcoming_lines"),
     Route("POST", "/v1/invoices", r.create_invoice, "invoices.create", object_type="invoice"),
     Route("GET", "/v1/invoices", r.list_invoices, "invoices.list"),
     Route("GET", "/v1/invoices/{invoice}", r.retrieve_invoice, "invoices.retrieve"),

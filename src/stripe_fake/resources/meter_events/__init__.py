@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .models import ERROR_REPORT_JOB, RELEASE_JOB, MeterEventStore
+from .reports import flush_error_reports
 
 if TYPE_CHECKING:
     from ...bus import Bus
@@ -22,7 +23,6 @@ def _release(account: AccountState, job: Job) -> None:
 
 def _report(account: AccountState, job: Job) -> None:
     """Asynchronous errors whose report window (and delay) has passed go out as thin events."""
-    from ..v2_events.reports import flush_error_reports  # (folded into this package next)
 
     store = account.store(MeterEventStore)
     if store._report_job_at == job.due:

@@ -1,11 +1,14 @@
-"""Meter events over HTTP: ``POST /v1/billing/meter_events``."""
+"""v1 meter events over HTTP: `POST /v1/billing/meter_events` and `/v1/billing/meter_event_adjustments`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ...context import RequestContext
-from ...http.schema import Int, Str, StrMap, is_int_string, validate
+from ...http.errors import StripeError, parameter_missing
+from ...http.schema import Enum, Int, Obj, Str, StrMap, is_int_string, validate
+from .adjustments import CancelRejected, cancel, find_cancellable
+from .clocks import event_now, recorded_now
 from .models import MeterEventStore, render_meter_event
 
 CREATE = {
@@ -50,18 +53,50 @@ def plain_params(params: dict[str, Any]) -> dict[str, Any] | None:
 def create_meter_event(ctx: RequestContext) -> dict[str, Any]:
     params = plain_params(ctx.params) or validate(CREATE, ctx.params)
     store = ctx.store(MeterEventStore)
-    timestamp = params.get("timestamp", ctx.now)
-    store.check_timestamp(timestamp, ctx.now)
+    now = event_now(ctx.account, params["event_name"], params["payload"], ctx.now)
+    timestamp = params.get("timestamp", now)
+    store.check_timestamp(timestamp, now)
     identifier = params.get("identifier")
     if identifier is not None:
-        store.check_identifier(identifier, ctx.now)
+        store.check_identifier(identifier, now)
     identifier = store.ingest(
         event_name=params["event_name"],
         payload=params["payload"],
         identifier=identifier,
         timestamp=timestamp,
-        now=ctx.now,
+        now=now,
     )
     return render_meter_event(
-        params["event_name"], identifier, params["payload"], timestamp, ctx.now, ctx.account.livemode
+        params["event_name"], identifier, params["payload"], timestamp, now, ctx.account.livemode
     )
+
+
+ADJUSTMENT = {
+    "event_name": Str(max_length=100, required=True),
+    "type": Enum(["cancel"], required=True),
+    "cancel": Obj({"identifier": Str(max_length=100, required=True)}),
+}
+
+
+def create_adjustment(ctx: RequestContext) -> dict[str, Any]:
+    params = validate(ADJUSTMENT, ctx.params)
+    if "cancel" not in params:
+        error = parameter_missing("cancel")
+        error.validation = True
+        raise error
+    event_name = params["event_name"]
+    identifier = params["cancel"]["identifier"]
+    try:
+        now = recorded_now(ctx.account, identifier, ctx.now)
+        index = find_cancellable(ctx.account, event_name, identifier, now)
+    except CancelRejected as rejected:
+        raise StripeError(rejected.message, code=rejected.code, param="cancel[identifier]") from None
+    cancel(ctx.account, index)
+    return {
+        "object": "billing.meter_event_adjustment",
+        "cancel": {"identifier": identifier},
+        "event_name": event_name,
+        "livemode": ctx.account.livemode,
+        "status": "pending",
+        "type": "cancel",
+    }

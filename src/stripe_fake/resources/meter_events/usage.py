@@ -70,9 +70,6 @@ class RecordTable:
     def counted(self, index: int) -> bool:
         return bool(self.flags[index] & COUNTED)
 
-    def cancelled(self, index: int) -> bool:
-        return bool(self.flags[index] & CANCELLED)
-
 
 class Agg:
     """Running sum, count and latest value of a set of events.

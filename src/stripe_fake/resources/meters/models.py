@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...http.errors import StripeError
 from ...ids import new_id
-from ..common import ObjectTable
+from ..base import ResourceStore, StripeObject
 
 if TYPE_CHECKING:
     from ...state import AccountState
 
 
 @dataclass
-class Meter:
+class Meter(StripeObject):
+    object: ClassVar[str] = "billing.meter"
+    id_prefix: ClassVar[str] = "mtr"
+
     id: str
     created: int
     updated: int
@@ -50,12 +53,14 @@ class Meter:
         }
 
 
-class MeterStore:
+class MeterStore(ResourceStore[Meter]):
     """The account's meters, and the index from ``event_name`` to meter."""
 
+    kind = "billing meter"
+    id_prefixes = ("mtr",)
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[Meter] = ObjectTable("billing meter")
+        super().__init__(account)
         self.by_event_name: dict[str, Meter] = {}
 
     def create(
@@ -90,7 +95,3 @@ class MeterStore:
         self.table.add(meter.id, meter)
         self.by_event_name[event_name] = meter
         return meter
-
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None

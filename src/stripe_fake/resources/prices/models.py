@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...http.errors import StripeError, parameter_missing, resource_missing
 from ...http.schema import Arr, Bool, Enum, Field, Int, Metadata, Obj, Str
 from ...ids import new_id
-from ..common import ObjectTable, apply_metadata
+from ..base import ResourceStore, StripeObject
+from ..common import apply_metadata
 from ..meters.models import MeterStore
 from .fields import DecimalStr, ObjMap, UpTo, decimal_string, integral
 from .pricing import Tier
@@ -114,8 +115,13 @@ class CurrencyOption:
 
 
 @dataclass
-class Price:
+class Price(StripeObject):
     """A price. ``inline`` prices come from ``price_data``: inactive, unlisted, not updatable."""
+
+    object: ClassVar[str] = "price"
+    id_prefix: ClassVar[str] = "price"
+    #: ``tiers`` and ``currency_options`` are includable: the handlers render them when asked.
+    expandable: ClassVar[tuple[str, ...]] = ("product", "tiers", "currency_options")
 
     id: str
     product: str
@@ -558,25 +564,24 @@ def build_price(
 # -- store -----------------------------------------------------------------------------------------
 
 
-class PriceStore:
+class PriceStore(ResourceStore[Price]):
     """The account's prices and their indexes (by product, lookup key)."""
 
+    kind: ClassVar[str] = "price"
+    id_prefixes: ClassVar[tuple[str, ...]] = ("price",)
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[Price] = ObjectTable("price")
+        super().__init__(account)
         #: product id -> its user-created (not inline) price ids, oldest first
         self.by_product: dict[str, list[str]] = {}
         #: lookup key -> the price that holds it
         self.by_lookup_key: dict[str, str] = {}
 
-    def get(self, price_id: str) -> Price | None:
-        return self.table.get(price_id)
-
-    def require(self, price_id: str, *, param: str = "price") -> Price:
+    def require(self, object_id: str, *, param: str = "price", status: int = 400) -> Price:
         """The price named in a parameter: Stripe's 400 "No such price: 'x'" if unknown."""
-        found = self.table.get(price_id)
+        found = self.table.get(object_id)
         if found is None:
-            raise resource_missing("price", price_id, param=param, status=400)
+            raise resource_missing("price", object_id, param=param, status=status)
         return found
 
     def check_lookup_key(
@@ -643,7 +648,3 @@ class PriceStore:
         price = build_price(terms, self.account, product=product.id, now=now, prefix=param, inline=True)
         self.add(price)
         return price
-
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 from ...http.errors import StripeError, resource_missing
 from ...ids import new_id
-from ..common import ObjectTable
-
-if TYPE_CHECKING:
-    from ...state import AccountState
+from ..base import ResourceStore, StripeObject
 
 #: Fields a product update may set (besides ``metadata`` and ``default_price``), with their defaults.
 FIELD_DEFAULTS: dict[str, Any] = {
@@ -36,7 +33,11 @@ FIELD_DEFAULTS: dict[str, Any] = {
 
 
 @dataclass
-class Product:
+class Product(StripeObject):
+    object: ClassVar[str] = "product"
+    id_prefix: ClassVar[str] = "prod"
+    expandable: ClassVar[tuple[str, ...]] = ("default_price",)
+
     id: str
     created: int
     updated: int
@@ -92,10 +93,6 @@ class Product:
             "url": self.url,
         }
 
-    @staticmethod
-    def render_deleted(product_id: str) -> dict[str, Any]:
-        return {"id": product_id, "object": "product", "deleted": True}
-
 
 def check_service_only(product_type: str, fields: dict[str, Any], prefix: str = "") -> None:
     """``unit_label`` and ``statement_descriptor`` may only be set on ``type=service`` products."""
@@ -128,12 +125,14 @@ def new_product_id() -> str:
     return new_id("prod", 14)
 
 
-class ProductStore:
-    """The account's products (a deleted product is gone: retrieving it is a 404)."""
+class ProductStore(ResourceStore[Product]):
+    """The account's products (a deleted product is gone: retrieving it is a 404).
 
-    def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[Product] = ObjectTable("product")
+    No ``id_prefixes``: products may have caller-chosen ids, so ``expand`` asks this store whatever
+    the id looks like.
+    """
+
+    kind: ClassVar[str] = "product"
 
     def check_new_id(self, product_id: str | None, *, param: str = "id") -> None:
         """Refuse a caller-chosen id another product already has (before anything is written)."""
@@ -164,14 +163,11 @@ class ProductStore:
         )
         return self.table.add(product.id, product)
 
-    def get(self, product_id: str) -> Product | None:
-        return self.table.get(product_id)
-
-    def require(self, product_id: str, *, param: str = "product", status: int = 400) -> Product:
+    def require(self, object_id: str, *, param: str = "product", status: int = 400) -> Product:
         """The product named in a parameter (Stripe's 400 "No such product" when unknown)."""
-        found = self.table.get(product_id)
+        found = self.table.get(object_id)
         if found is None:
-            raise resource_missing("product", product_id, param=param, status=status)
+            raise resource_missing("product", object_id, param=param, status=status)
         return found
 
     def update(self, product: Product, changes: dict[str, Any], *, now: int) -> dict[str, Any]:
@@ -189,7 +185,3 @@ class ProductStore:
 
     def delete(self, product: Product) -> None:
         self.table.remove(product.id)
-
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None

@@ -348,9 +348,12 @@ class SubscriptionStore(ResourceStore[Subscription]):
             trial_start=now if trialing else None,
             trial_end=trial_end if trialing else None,
             missing_payment_method=missing_payment_method,
+            test_clock=links.customer_clock(account, customer),
         )
         for new in items:
             sub.items.append(self._new_item(sub, new, now))
+        if not trialing and all(item.quantity is None for item in sub.items):
+            sub.status = "active"  # flexible, metered only: no first invoice, active at once
         self.table.add(sub.id, sub)
         self.by_customer.setdefault(customer, []).append(sub.id)
         if cancel_at_period_end:
@@ -439,6 +442,9 @@ class SubscriptionStore(ResourceStore[Subscription]):
         sub = self.table.get(subscription_id) if subscription_id else None
         if sub is None or sub.ended:
             return
+        now = links.clock_now(self.account, sub.test_clock) if sub.test_clock else now
+        if sub.latest_invoice is None:  # the first invoice, paid inside bill_subscription
+            sub.latest_invoice = invoice_id
         if sub.status in ("incomplete", "past_due", "unpaid") and invoice_id == sub.latest_invoice:
             self._set_status(sub, "active", now=now, cause=None)
 
@@ -449,18 +455,19 @@ class SubscriptionStore(ResourceStore[Subscription]):
         sub = self.table.get(subscription_id) if subscription_id else None
         if sub is None or sub.ended or sub.status == "incomplete":
             return
+        now = links.clock_now(self.account, sub.test_clock) if sub.test_clock else now
         if invoice_id != sub.latest_invoice:
             return
+        if sub.status in ("active", "trialing"):
+            self._set_status(sub, "past_due", now=now, cause=None)
         if final and sub.status == "past_due":
             self.cancel(sub, now=now, reason="payment_failed")
-        elif sub.status in ("active", "trialing"):
-            self._set_status(sub, "past_due", now=now, cause=None)
 
     # -- renewal jobs ------------------------------------------------------------------------------
 
     def _schedule(self, sub: Subscription, kind: str, due: int, data: dict[str, Any] | None = None) -> None:
         self._cancel_job(sub, kind)
-        sub.jobs[kind] = links.schedule(self.account, due, kind, sub.id, data=data)
+        sub.jobs[kind] = links.schedule(self.account, due, kind, sub.id, clock=sub.test_clock, data=data)
 
     def _cancel_job(self, sub: Subscription, kind: str) -> None:
         job = sub.jobs.pop(kind, None)

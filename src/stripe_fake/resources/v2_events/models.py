@@ -1,7 +1,7 @@
 """v2 thin events (``v2.core.event``): creation (``emit_thin_event``) and the per-account store.
 
 A thin event is stored whole (with ``data``); what an event destination receives is its
-notification form (:func:`notification_payload`: the event without ``data``).
+notification form (:func:`notification_of`: the event without ``data``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ...http.timefmt import rfc3339
 from ...ids import new_id
-from .timefmt import rfc3339
 
 if TYPE_CHECKING:
     from ...context import RequestCause
@@ -27,8 +27,8 @@ class ThinEventEmitted:
     only: str | None = None
 
 
-#: "You can access events through the Retrieve Event API for 30 days."
-RETENTION = 30 * 86400
+#: "You can access events through the Retrieve Event API for 30 days" (v1 lists go back as far).
+EVENT_RETENTION = RETENTION = 30 * 86400
 
 
 class ThinEventStore:
@@ -97,6 +97,14 @@ def emit_thin_event(
     return event
 
 
-def notification_payload(event: dict[str, Any]) -> dict[str, Any]:
-    """What a thin event destination receives: the event without ``data`` (and without ``changes``)."""
-    return {key: copy.deepcopy(value) for key, value in event.items() if key not in ("data", "changes")}
+#: Keys of a thin event that its push notification carries (``data`` is fetched separately).
+NOTIFICATION_KEYS = ("id", "object", "type", "created", "livemode", "context", "reason", "related_object")
+
+
+def notification_of(event: dict[str, Any]) -> dict[str, Any]:
+    """What a thin event destination receives: the event's envelope without ``data`` (or ``changes``)."""
+    return {key: event[key] for key in NOTIFICATION_KEYS if key in event}
+
+
+#: The older name of :func:`notification_of`.
+notification_payload = notification_of

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from ...context import RequestContext
 from ...http.errors import v2_error
 from ...http.schema import Arr, Int, Obj, Str
-from .helpers import invalid_fields, invalid_page, page_token, page_token_text, v2_instant, v2_validate
+from ...http.v2 import invalid_fields, invalid_page, page_token, page_token_text, v2_instant, v2_validate
 from .models import RETENTION, ThinEventStore
 
 LIST = {

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...http.errors import StripeError
 from ...ids import new_id
-from ..common import ObjectTable
+from ...patterns import match_event_type
+from ..base import ResourceStore, StripeObject
 
 if TYPE_CHECKING:
-    from ...state import AccountState
+    pass
 
 #: Stripe allows this many webhook endpoints per account.
 MAX_ENDPOINTS = 16
@@ -24,11 +25,14 @@ def new_secret() -> str:
 
 def type_enabled(enabled_events: list[str], event_type: str) -> bool:
     """Whether ``event_type`` is selected by an ``enabled_events`` list (``*`` selects all)."""
-    return "*" in enabled_events or event_type in enabled_events
+    return any(match_event_type(pattern, event_type) for pattern in enabled_events)
 
 
 @dataclass
-class WebhookEndpoint:
+class WebhookEndpoint(StripeObject):
+    object: ClassVar[str] = "webhook_endpoint"
+    id_prefix: ClassVar[str] = "we"
+
     id: str
     created: int
     url: str
@@ -64,12 +68,11 @@ class WebhookEndpoint:
         return body
 
 
-class WebhookEndpointStore:
+class WebhookEndpointStore(ResourceStore[WebhookEndpoint]):
     """The account's webhook endpoints, oldest first."""
 
-    def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[WebhookEndpoint] = ObjectTable("webhook endpoint")
+    kind = "webhook endpoint"
+    id_prefixes = ("we",)
 
     def create(
         self,
@@ -101,7 +104,3 @@ class WebhookEndpointStore:
         )
         self.table.add(endpoint.id, endpoint)
         return endpoint
-
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None

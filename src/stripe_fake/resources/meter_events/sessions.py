@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ...http.timefmt import rfc3339
 from ...ids import new_id
-from ..v2_events.timefmt import rfc3339
 
 if TYPE_CHECKING:
-    from ...backend import Backend
     from ...state import AccountState
 
 #: "Authentication tokens are only valid for 15 minutes."
@@ -51,13 +50,22 @@ class MeterEventSessionStore:
             livemode=self.account.livemode,
         )
         self.by_token[session.token] = session
+        self.account.platform.store(SessionTokens).accounts[session.token] = self.account
         return session
 
 
-def find_session(backend: Backend, token: str) -> tuple[AccountState, MeterEventSession] | None:
+class SessionTokens:
+    """Which account each session token belongs to (kept on the platform account: one dict lookup)."""
+
+    def __init__(self, account: AccountState) -> None:
+        self.accounts: dict[str, AccountState] = {}
+
+
+def find_session(account: AccountState, token: str) -> tuple[AccountState, MeterEventSession] | None:
     """The account and session a stream token belongs to (the token, not ``Stripe-Account``, decides)."""
-    for account in list(backend.accounts.values()):
-        found = account.store(MeterEventSessionStore).by_token.get(token)
-        if found is not None:
-            return account, found
-    return None
+    tokens = account.platform.find(SessionTokens)
+    owner = tokens.accounts.get(token) if tokens is not None else None
+    if owner is None:
+        return None
+    found = owner.store(MeterEventSessionStore).by_token.get(token)
+    return (owner, found) if found is not None else None

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..meter_events.models import IDENTIFIER_WINDOW, MeterEventStore
-from ..meter_events.usage import CANCELLED
 from ..meters.models import MeterStore
+from .models import IDENTIFIER_WINDOW, MeterEventStore
+from .usage import CANCELLED
 
 if TYPE_CHECKING:
     from ...state import AccountState

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..meter_events.models import AsyncError, MeterEventStore
-from .models import emit_thin_event
-from .timefmt import rfc3339
+from ...http.timefmt import rfc3339
+from ..v2_events.models import emit_thin_event
+from .models import AsyncError, MeterEventStore
 
 if TYPE_CHECKING:
     from ...state import AccountState
@@ -49,7 +49,7 @@ def flush_error_reports(account: AccountState, now: int, *, force: bool = False)
     cursor = account.store(ErrorReportCursor)
     if cursor.reported >= len(errors):
         return []
-    config = account.backend.config
+    config = account.config
     size = config.error_report_window
     delay = config.processing_delay
     batches: dict[tuple[int, str | None], list[AsyncError]] = {}

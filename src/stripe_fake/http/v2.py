@@ -9,8 +9,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ...http.errors import StripeError, v2_error
-from ...http.schema import Field, Str, StrMap, validate
+from .errors import StripeError, v2_error
+from .schema import Field, Str, StrMap, validate
 from .timefmt import parse_rfc3339
 
 
