@@ -394,6 +394,21 @@ def _price_case(ctx: CallContext) -> Callable[[], Any] | None:
     return call
 
 
+def _customer_search_case(ctx: CallContext) -> Callable[[], Any] | None:
+    """``Customer.search`` for one email among 10,000 customers (the search index answers it)."""
+    if not has_route(ctx.backend, "GET", "/v1/customers/search"):
+        return None
+    store = ctx.backend.account().store(CustomerStore)
+    now = ctx.backend.now()
+    for i in range(10_000):
+        store.create({"email": f"search{i}@example.com", "name": f"Searched {i}"}, {"i": str(i)}, now)
+
+    def call() -> Any:
+        return stripe.Customer.search(query="email:'search4321@example.com'")
+
+    return call
+
+
 #: Every per-call row, in order. Other streams append their endpoints' cases here.
 PER_CALL: list[Case] = [
     Case("MeterEvent.create", _meter_event),
@@ -403,6 +418,8 @@ PER_CALL: list[Case] = [
     Case("Meter.list_event_summaries (hourly, 1 day)", _summaries),
     Case("MeterEvent.create triggering an alert", _alert_case),
     Case("v2 meter_event_stream.create (100 events)", _stream_case),
+    # last: it adds 10,000 customers
+    Case("Customer.search over 10,000 customers (exact email)", _customer_search_case),
 ]
 
 #: Per-call goals: the fake vs the MockTransport canned floor, and vs the SDK with no HTTP client.

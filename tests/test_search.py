@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -271,25 +273,54 @@ def test_pages_and_total_count(
     assert expanded.data[0].test_clock is None
 
 
-@pytest.mark.parametrize(
-    ("params", "param", "fragment"),
-    [
-        ({"query": "bogus:'x'"}, "query", "bogus is not a searchable field of customers"),
-        ({"query": "email:bob"}, "query", "must be quoted"),
-        ({"query": "name~'ab'"}, "query", "at least 3 characters"),
-        ({"query": "email:'a' AND name:'b' OR phone:'c'"}, "query", "cannot be combined"),
-        ({"query": "created>'soon'"}, "query", "is not a number"),
-        ({"query": "email:'a'", "page": "not-a-page"}, "page", "Invalid page"),
-        ({}, "query", "Missing required param: query."),
-        ({"query": "email:'a'", "limit": 101}, "limit", "less than or equal to 100"),
-    ],
-)
-def test_search_errors(stripe_fake: StripeFake, params: dict[str, Any], param: str, fragment: str) -> None:
+def _search_error_rows() -> dict[str, tuple[str, str]]:
+    """The search error table of docs/fidelity.md: situation -> (param, message)."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "fidelity.md").read_text()
+    section = text.split("## Search (", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| Situation | param | message |", 1)[1]
+    rows = {}
+    for line in table.strip().splitlines()[1:]:
+        if not line.startswith("|"):
+            break
+        situation, param, message = (c.strip() for c in line.strip().strip("|").split("|"))
+        rows[situation] = (param, message.split(" (`parameter_missing`)")[0])
+    return rows
+
+
+ROWS = _search_error_rows()
+CALLS: dict[str, Callable[[], Any]] = {
+    "empty query": lambda: stripe.Customer.search(query="  "),
+    "unknown field": lambda: stripe.Customer.search(query="bogus:'x'"),
+    "unquoted string value": lambda: stripe.Customer.search(query="name:bob"),
+    "`~` with fewer than 3 characters": lambda: stripe.Customer.search(query="name~'ab'"),
+    "`~` on a non-string field": lambda: stripe.Product.search(query="active~'true'"),
+    "comparison on a non-numeric field": lambda: stripe.Customer.search(query="name>'abc'"),
+    "non-number for a numeric field": lambda: stripe.Customer.search(query="created>'soon'"),
+    "AND and OR mixed": lambda: stripe.Customer.search(query="email:'a' AND name:'b' OR phone:'c'"),
+    "bad `page` token": lambda: stripe.Customer.search(query="email:'a'", page="not-a-page"),
+    "missing `query`": lambda: stripe.Customer.search(),
+}
+
+
+def test_every_search_error_row_is_tested() -> None:
+    assert set(ROWS) == set(CALLS)
+
+
+@pytest.mark.parametrize("situation", sorted(CALLS))
+def test_search_error_rows(stripe_fake: StripeFake, situation: str) -> None:
+    before = stripe.Customer.list().data
     with pytest.raises(stripe.InvalidRequestError) as caught:
-        stripe.Customer.search(**params)
+        CALLS[situation]()
     err = caught.value
-    assert (err.http_status, err.param) == (400, param)
-    assert fragment in str(err.user_message)
+    param, message = ROWS[situation]
+    assert (err.http_status, err.error.type, err.param, err.user_message) == (
+        400,
+        "invalid_request_error",
+        param,
+        message,
+    )
+    assert err.code == ("parameter_missing" if situation == "missing `query`" else None)
+    assert stripe.Customer.list().data == before
 
 
 # -- products and prices ----------------------------------------------------------------------------------

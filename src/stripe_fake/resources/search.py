@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -160,6 +161,7 @@ def _clause(reader: _Reader) -> Clause:
     if quoted:
         value = reader.quoted()
     else:
+        start = reader.pos
         word = reader.bare()
         number = _number(word)
         if number is not None:
@@ -167,12 +169,17 @@ def _clause(reader: _Reader) -> Clause:
         elif word in ("null", "true", "false"):
             value = None if word == "null" else word == "true"
         else:
+            reader.pos = start
             raise reader.error(f"the value {word} must be quoted")
     return Clause(name, op, value, negated, key, quoted)
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(text: str) -> Query:
-    """Parse a query; raise :class:`SearchQueryError` with Stripe's 400 for malformed ones."""
+    """Parse a query; raise :class:`SearchQueryError` with Stripe's 400 for malformed ones.
+
+    Queries are immutable, so the last 1,024 distinct texts are kept parsed (apps repeat queries).
+    """
     reader = _Reader(text)
     reader.skip_space()
     if reader.at_end():
@@ -254,6 +261,18 @@ class SearchSpec(Generic[T]):
     fields: dict[str, SearchField[T]]
     metadata: Callable[[T], dict[str, str]] | None = None
     key: Callable[[T], str] = field(default=lambda obj: str(obj.id))
+    #: Checked queries by text (bounded), so a repeated query costs one dict lookup.
+    checked: dict[str, Query] = field(default_factory=dict, repr=False, compare=False)
+
+    def query(self, text: str) -> Query:
+        """``text`` parsed and checked against these fields (Stripe's 400 if it is not valid)."""
+        found = self.checked.get(text)
+        if found is None:
+            found = check(parse(text), self)
+            if len(self.checked) >= 1024:
+                self.checked.clear()
+            self.checked[text] = found
+        return found
 
 
 def check(query: Query, spec: SearchSpec[Any]) -> Query:
@@ -455,7 +474,7 @@ def search(
     ``visible`` filters objects search never returns (deleted ones); ``index`` with the ``indexed``
     field names narrows exact-match AND queries to the index's candidates.
     """
-    query = check(parse(query_text), spec)
+    query = spec.query(query_text)
     after = _untoken(page) if page is not None else None
 
     def keep(obj: T) -> bool:

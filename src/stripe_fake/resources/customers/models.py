@@ -209,12 +209,16 @@ class CustomerStore(ResourceStore[Customer]):
         return ids
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Stores pickled before the email index existed get one on load."""
+        """Stores pickled before the email or search index existed get them on load."""
         self.__dict__.update(state)
         if "by_email" not in state:
             self.by_email = {}
             for customer in self.table:
                 self.index_email(customer)
+        if "search_index" not in state:
+            self.search_index = SearchIndex()
+            for customer in self.table:
+                self.reindex(customer)
 
     def exists(self, customer_id: str) -> bool:
         """A customer that exists and is not deleted (meter events and alerts need one)."""
