@@ -20,6 +20,7 @@ from ..payment_methods.models import ChargeResult, charge
 from ..prices.models import Price, PriceStore
 from ..prices.pricing import line_amount, round_minor
 from ..products.models import ProductStore
+from ..test_clocks.models import clock_now
 
 if TYPE_CHECKING:
     from ...state import AccountState
@@ -35,6 +36,7 @@ __all__ = [
     "ProductStore",
     "RequestCause",
     "charge",
+    "clock_now",
     "customer_balance",
     "customer_currency",
     "customer_snapshot",
