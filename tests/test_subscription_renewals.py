@@ -431,3 +431,21 @@ def test_past_due_back_to_active_when_the_retry_pays(stripe_fake: StripeFake) ->
         stripe_fake.set_payment_outcome(customer.id, None)
         frozen.move_to("2025-02-13 02:00:00")
         assert stripe.Subscription.retrieve(sub.id).status == "active"
+
+
+def test_status_events_are_stamped_at_the_payment_time_in_a_long_jump(stripe_fake: StripeFake) -> None:
+    with freeze_time("2025-01-10") as frozen:
+        customer = stripe.Customer.create()  # no payment method: the first invoice fails
+        seat = make_price(stripe_fake, unit_amount=1000)
+        sub = stripe.Subscription.create(customer=customer.id, items=[{"price": seat}])
+        assert sub.status == "incomplete"
+        frozen.move_to("2025-01-10 05:00:00")
+        stripe.Invoice.pay(sub.latest_invoice, paid_out_of_band=True)
+        frozen.move_to("2025-01-10 06:00:00")
+        [activated] = [
+            e
+            for e in stripe_fake.events.of_type("customer.subscription.updated")
+            if e["data"]["object"]["status"] == "active"
+        ]
+    assert activated["created"] == ts(2025, 1, 10, 5)
+    assert stripe.Subscription.retrieve(sub.id).status == "active"

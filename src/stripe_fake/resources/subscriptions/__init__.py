@@ -37,7 +37,9 @@ def _job(run: Callable[[SubscriptionStore, Subscription, int], None]) -> Callabl
 def _on_paid(account: AccountState, message: InvoicePaid) -> None:
     store = account.find(SubscriptionStore)
     if store is not None and message.subscription is not None:
-        store.invoice_paid(message.subscription, message.invoice, now=links.clock_now(account))
+        paid = links.paid_at(account, message.invoice)
+        now = paid if paid is not None else links.clock_now(account)
+        store.invoice_paid(message.subscription, message.invoice, now=now)
 
 
 def _on_failed(account: AccountState, message: InvoicePaymentFailed) -> None:

@@ -125,6 +125,13 @@ def bill(
     return str(invoice.id)
 
 
+def paid_at(account: AccountState, invoice_id: str) -> int | None:
+    """When the invoice was paid (``status_transitions.paid_at``), if it was."""
+    store = account.find(InvoiceStore)
+    invoice = store.table.get(invoice_id) if store is not None else None
+    return invoice.paid_at if invoice is not None else None
+
+
 def clock_now(account: AccountState, clock: str | None = None) -> int:
     """The time now (on ``clock`` if given), for bus messages that carry none (payment outcomes)."""
     return test_clock_now(account, clock, account.backend.now())

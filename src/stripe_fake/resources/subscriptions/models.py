@@ -446,7 +446,6 @@ class SubscriptionStore(ResourceStore[Subscription]):
         sub = self.table.get(subscription_id) if subscription_id else None
         if sub is None or sub.ended:
             return
-        now = links.clock_now(self.account, sub.test_clock) if sub.test_clock else now
         if sub.latest_invoice is None:  # the first invoice, paid inside bill_subscription
             sub.latest_invoice = invoice_id
         if sub.status in ("incomplete", "past_due", "unpaid") and invoice_id == sub.latest_invoice:
