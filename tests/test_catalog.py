@@ -398,3 +398,22 @@ def test_stored_prices_price_quantities(stripe_fake: StripeFake, product: stripe
     stored = stripe_fake.account().store(PriceStore).require(price.id)
     assert line_amount(stored, 12) == 11100
     assert line_amount(stored, 0) == 1000
+
+
+def test_terms_in_another_currency(stripe_fake: StripeFake, product: stripe.Product) -> None:
+    price = stripe.Price.create(
+        product=product.id,
+        currency="usd",
+        billing_scheme="tiered",
+        tiers_mode="volume",
+        tiers=[{"up_to": 10, "unit_amount": 100}, {"up_to": "inf", "unit_amount": 80}],
+        currency_options={
+            "eur": {"tiers": [{"up_to": 10, "unit_amount": 90}, {"up_to": "inf", "unit_amount": 70}]}
+        },
+    )
+    stored = stripe_fake.account().store(PriceStore).require(price.id)
+    assert line_amount(stored.terms(), 20) == 1600
+    assert line_amount(stored.terms("usd"), 20) == 1600
+    assert line_amount(stored.terms("eur"), 20) == 1400
+    with pytest.raises(KeyError):
+        stored.terms("gbp")
