@@ -58,6 +58,7 @@ class World:
     recurring_price: Any
     inactive_price: Any
     open_item: Any  # an invoice item on the open invoice
+    subscription: Any  # a subscription of `bare`
 
 
 def _customer(card: str | None = None) -> Any:
@@ -90,7 +91,10 @@ def world(stripe_fake: StripeFake) -> World:
     )
     inactive = stripe.Price.create(product=product.id, currency="usd", unit_amount=5, active=False)
     item = stripe.InvoiceItem.list(invoice=opened.id).data[0]
-    return World(customer, bare, draft, opened, paid, void, declining, action, recurring, inactive, item)
+    subscription = stripe.Subscription.create(customer=bare.id, items=[{"price": recurring.id}])
+    return World(
+        customer, bare, draft, opened, paid, void, declining, action, recurring, inactive, item, subscription
+    )
 
 
 CASES: dict[str, Callable[[World], Any]] = {
@@ -114,6 +118,18 @@ CASES: dict[str, Callable[[World], Any]] = {
     ),
     "invoice_create_unsupported": lambda w: stripe.Invoice.create(
         customer=w.customer.id, discounts=[{"coupon": "c"}]
+    ),
+    "invoice_create_unknown_subscription": lambda w: stripe.Invoice.create(
+        customer=w.customer.id, subscription="sub_missing"
+    ),
+    "invoice_create_other_customers_subscription": lambda w: stripe.Invoice.create(
+        customer=w.customer.id, subscription=w.subscription.id
+    ),
+    "item_unknown_subscription": lambda w: stripe.InvoiceItem.create(
+        customer=w.customer.id, amount=1, currency="usd", subscription="sub_missing"
+    ),
+    "item_other_customers_subscription": lambda w: stripe.InvoiceItem.create(
+        customer=w.customer.id, amount=1, currency="usd", subscription=w.subscription.id
     ),
     "invoice_update_finalized_amounts": lambda w: stripe.Invoice.modify(
         w.open.id, collection_method="send_invoice", days_until_due=3

@@ -406,3 +406,79 @@ def test_time_machine_drives_renewals_too(stripe_fake: StripeFake) -> None:
         stripe_fake.run_due()
         (invoice,) = stripe.Invoice.list(subscription=sub.id).data
         assert invoice.status == "paid" and invoice.amount_paid == 63
+
+
+def test_billing_credits_are_held_on_the_draft_and_posted_at_finalization(
+    stripe_fake: StripeFake, month: Any
+) -> None:
+    customer = _customer()
+    grant = stripe.billing.CreditGrant.create(
+        customer=customer.id,
+        amount={"type": "monetary", "monetary": {"currency": "usd", "value": 300}},
+        applicability_config={"scope": {"price_type": "metered"}},
+        category="promotional",
+    )
+    price = _metered_price(unit_amount=10)
+    sub = stripe.Subscription.create(customer=customer.id, items=[{"price": price.id}])
+    _usage(month, customer, 50, ts(2025, 1, 15))
+    month.move_to("2025-02-01 00:30:00")
+    stripe_fake.run_due()
+    (draft,) = stripe.Invoice.list(subscription=sub.id).data
+    assert (draft.subtotal, draft.total, draft.amount_due) == (500, 200, 200)  # provisional allocation
+    assert draft.lines.data[0].pretax_credit_amounts[0].credit_balance_transaction is None
+    month.move_to("2025-02-01 01:00:00")
+    stripe_fake.run_due()
+    paid = stripe.Invoice.retrieve(draft.id)
+    assert paid.status == "paid" and paid.amount_paid == 200
+    (credit,) = paid.total_pretax_credit_amounts
+    assert credit.amount == 300 and credit.credit_balance_transaction.startswith("cbtxn_")
+    txn = stripe.billing.CreditBalanceTransaction.retrieve(credit.credit_balance_transaction)
+    assert txn.credit_grant == grant.id and txn.debit.credits_applied.invoice == paid.id
+
+
+def test_subscription_invoice_items_wait_for_that_subscriptions_invoice(
+    stripe_fake: StripeFake, month: Any
+) -> None:
+    customer = _customer()
+    sub = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": _metered_price(unit_amount=1).id}]
+    )
+    own = stripe.InvoiceItem.create(customer=customer.id, amount=600, currency="usd", subscription=sub.id)
+    assert own.parent.subscription_details.subscription == sub.id
+    manual = stripe.Invoice.create(customer=customer.id, pending_invoice_items_behavior="include")
+    assert manual.lines.data == [] or own.id not in [
+        line.parent.invoice_item_details.invoice_item for line in manual.lines.data
+    ]
+    stripe.Invoice.delete(manual.id)
+    month.move_to("2025-02-01 01:00:00")
+    stripe_fake.run_due()
+    (renewal,) = stripe.Invoice.list(subscription=sub.id).data
+    assert renewal.lines.data[0].parent.invoice_item_details.invoice_item == own.id
+    assert renewal.amount_paid == 600
+    for_sub = stripe.InvoiceItem.create(customer=customer.id, amount=70, currency="usd", subscription=sub.id)
+    only = stripe.Invoice.create(
+        customer=customer.id, subscription=sub.id, pending_invoice_items_behavior="include"
+    )
+    assert [line.parent.invoice_item_details.invoice_item for line in only.lines.data] == [for_sub.id]
+    assert only.parent.subscription_details.subscription == sub.id and only.billing_reason == "manual"
+
+
+def test_test_clock_customer_invoices_live_on_clock_time(stripe_fake: StripeFake) -> None:
+    start = ts(2025, 1, 1)
+    clock = stripe.test_helpers.TestClock.create(frozen_time=start)
+    customer = _customer(test_clock=clock.id)
+    item = stripe.InvoiceItem.create(customer=customer.id, amount=1500, currency="usd")
+    assert (item.date, item.test_clock) == (start, clock.id)
+    draft = stripe.Invoice.create(
+        customer=customer.id, pending_invoice_items_behavior="include", auto_advance=True
+    )
+    assert (draft.created, draft.test_clock, draft.automatically_finalizes_at) == (
+        start,
+        clock.id,
+        start + HOUR,
+    )
+    stripe_fake.run_due()  # the account clock (today) never runs the clock's jobs
+    assert stripe.Invoice.retrieve(draft.id).status == "draft"
+    stripe.test_helpers.TestClock.advance(clock.id, frozen_time=start + HOUR)
+    paid = stripe.Invoice.retrieve(draft.id)
+    assert paid.status == "paid" and paid.status_transitions.paid_at == start + HOUR

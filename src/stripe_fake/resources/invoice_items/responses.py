@@ -15,9 +15,11 @@ from ..invoices.models import DRAFT, Invoice, InvoiceStore
 from ..invoices.ports import (
     PriceStore,
     ProductStore,
+    clock_now,
     line_amount,
     require_customer,
     require_price,
+    require_subscription,
     round_minor,
 )
 from .models import InvoiceItem, InvoiceItemStore
@@ -70,7 +72,7 @@ CREATE: dict[str, Field] = {
     "customer": Str(),
     "invoice": Str(),
     **{name: Unsupported("POST /v1/invoiceitems") for name in (*_UNSUPPORTED, "customer_account")},
-    "subscription": Unsupported("POST /v1/invoiceitems"),
+    "subscription": Str(),
 }
 UPDATE: dict[str, Field] = {
     **_COMMON,
@@ -204,6 +206,17 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
             raise parameter_missing("customer")
         customer_id = invoice.customer
     customer = require_customer(ctx.account, customer_id)
+    subscription = (
+        require_subscription(ctx.account, params["subscription"], customer.id).id
+        if "subscription" in params
+        else None
+    )
+    if invoice is not None and subscription is not None and invoice.subscription != subscription:
+        raise invalid_request(
+            f"The invoice {invoice.id} is not an invoice of the subscription {subscription}.",
+            param="subscription",
+        )
+    now = clock_now(ctx.account, customer.test_clock, ctx.now)
     quantity = _quantity(params, Decimal(1))
     default_currency = params.get("currency") or (invoice.currency if invoice else customer.currency)
     amount, currency, price, product, unit, price_data = _pricing(
@@ -215,7 +228,7 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
             f"({invoice.currency}).",
             param="currency",
         )
-    start, end = _period(params, ctx.now)
+    start, end = _period(params, now)
     store = ctx.store(InvoiceItemStore)
     if price_data is not None:
         price = _hidden_price(ctx, price_data)
@@ -223,7 +236,7 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
     item = store.add(
         InvoiceItem(
             id=store.new_id(),
-            created=ctx.now,
+            created=now,
             livemode=ctx.account.livemode,
             customer=customer.id,
             currency=currency,
@@ -237,14 +250,15 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
             period_start=start,
             period_end=end,
             invoice=None,
+            subscription=subscription,
             metadata=apply_metadata({}, params.get("metadata", {})),
             test_clock=customer.test_clock,
         )
     )
     if invoice is not None:
-        ctx.store(InvoiceStore).add_item(invoice, item, now=ctx.now)
+        ctx.store(InvoiceStore).add_item(invoice, item, now=now)
     rendered = item.render()
-    emit_event(ctx.account, "invoiceitem.created", rendered, now=ctx.now, cause=ctx.cause)
+    emit_event(ctx.account, "invoiceitem.created", rendered, now=now, cause=ctx.cause)
     return rendered
 
 

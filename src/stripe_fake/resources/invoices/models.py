@@ -307,12 +307,16 @@ class Invoice:
     payments: list[Payment] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)  # pending scheduler jobs by kind
     deleted: bool = False
+    # credit notes (resources/credit_notes): issued, non-void totals before and after payment
+    pre_payment_credit_notes_amount: int = 0
+    post_payment_credit_notes_amount: int = 0
 
     @property
     def amount_remaining(self) -> int:
         if self.status in (PAID, VOID) or self.below_minimum:
             return 0
-        return max(self.amount_due - self.amount_paid - self.amount_paid_off_stripe, 0)
+        paid = self.amount_paid + self.amount_paid_off_stripe + self.pre_payment_credit_notes_amount
+        return max(self.amount_due - paid, 0)
 
     def render(
         self, *, lines_limit: int = LINES_PAGE, include: frozenset[str] = frozenset()
@@ -407,8 +411,8 @@ class Invoice:
             },
             "period_end": self.period_end,
             "period_start": self.period_start,
-            "post_payment_credit_notes_amount": 0,
-            "pre_payment_credit_notes_amount": 0,
+            "post_payment_credit_notes_amount": self.post_payment_credit_notes_amount,
+            "pre_payment_credit_notes_amount": self.pre_payment_credit_notes_amount,
             "receipt_number": None,
             "rendering": None,
             "shipping_cost": None,
@@ -449,9 +453,9 @@ class Invoice:
 # -- the store ----------------------------------------------------------------------------------------
 
 #: Billing credits: ``allocate(account, invoice, final, now) -> {line id: pretax_credit_amounts}``.
-#: The credits stream appends its allocator in its package's ``install`` (reference §11); with none,
+#: The credit_grants package appends its allocator in its ``install`` (reference §11); with none,
 #: invoices carry no credits. Restoring credit on void listens to :class:`InvoiceVoided` on the bus.
-CreditAllocator = Callable[["AccountState", Invoice, bool, int], dict[str, list[dict[str, Any]]]]
+CreditAllocator = Callable[["AccountState", "Invoice", bool, int], dict[str, list[dict[str, Any]]]]
 CREDIT_ALLOCATORS: list[CreditAllocator] = []
 
 _DAY = 86_400
@@ -626,7 +630,7 @@ class InvoiceStore:
             invoice.lines[index] = fresh
         self._totals(invoice, final=False, now=now)
 
-    def _totals(self, invoice: Invoice, *, final: bool, now: int) -> None:
+    def _totals(self, invoice: Invoice, *, final: bool, now: int, cause: RequestCause | None = None) -> None:
         """Credits (provisional on drafts, final at finalization) and the money fields."""
         allocated: dict[str, list[dict[str, Any]]] = {}
         for allocate in CREDIT_ALLOCATORS:
@@ -770,7 +774,7 @@ class InvoiceStore:
         for line in invoice.lines:
             if line.meter is not None:
                 self._price_line(line, invoice.customer)
-        self._totals(invoice, final=True, now=now)
+        self._totals(invoice, final=True, now=now, cause=cause)
         customer = self.account.store(CustomerStore).table.get(invoice.customer)
         if customer is not None:
             invoice.customer_details = customer_snapshot(customer)
@@ -989,7 +993,8 @@ class InvoiceStore:
     # -- events ------------------------------------------------------------------------------------------
 
     def _emit(self, event_type: str, invoice: Invoice, *, now: int, cause: RequestCause | None) -> None:
-        self._emit_rendered(event_type, invoice.render(), now=now, cause=cause)
+        # A fresh render held by nobody else: the event keeps it without a deep copy.
+        emit_event(self.account, event_type, invoice.render(), now=now, cause=cause, fresh=True)
 
     def _emit_rendered(
         self,

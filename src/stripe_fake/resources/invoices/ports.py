@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ...context import RequestCause
-from ...http.errors import resource_missing
+from ...http.errors import StripeError, resource_missing
 from ...scheduler import Job
 from ..customers.models import Customer, CustomerStore
 from ..events.models import emit_event
@@ -20,9 +20,11 @@ from ..payment_methods.models import ChargeResult, charge
 from ..prices.models import Price, PriceStore
 from ..prices.pricing import line_amount, round_minor
 from ..products.models import ProductStore
+from ..test_clocks.models import clock_now
 
 if TYPE_CHECKING:
     from ...state import AccountState
+    from ..subscriptions.models import Subscription
 
 __all__ = [
     "ChargeResult",
@@ -34,6 +36,7 @@ __all__ = [
     "ProductStore",
     "RequestCause",
     "charge",
+    "clock_now",
     "customer_balance",
     "customer_currency",
     "customer_snapshot",
@@ -43,6 +46,7 @@ __all__ = [
     "metered_meter",
     "require_customer",
     "require_price",
+    "require_subscription",
     "round_minor",
     "set_customer_balance",
     "set_customer_currency",
@@ -119,3 +123,16 @@ def customer_snapshot(customer: Customer) -> dict[str, Any]:
 
 def missing_customer(customer_id: str, param: str = "customer") -> Exception:
     return resource_missing("customer", customer_id, param=param, status=400)
+
+
+def require_subscription(account: AccountState, subscription_id: str, customer: str | None) -> Subscription:
+    """A subscription named in a parameter (400 ``No such subscription``), of ``customer`` when given."""
+    from ..subscriptions.models import SubscriptionStore  # subscriptions import invoices: import late
+
+    subscription = account.store(SubscriptionStore).require(subscription_id, param="subscription", status=400)
+    if customer is not None and subscription.customer != customer:
+        raise StripeError(
+            f"The subscription {subscription.id} does not belong to the customer {customer}.",
+            param="subscription",
+        )
+    return subscription
