@@ -398,3 +398,38 @@ def test_stored_prices_price_quantities(stripe_fake: StripeFake, product: stripe
     stored = stripe_fake.account().store(PriceStore).require(price.id)
     assert line_amount(stored, 12) == 11100
     assert line_amount(stored, 0) == 1000
+
+
+def test_terms_in_another_currency(stripe_fake: StripeFake, product: stripe.Product) -> None:
+    price = stripe.Price.create(
+        product=product.id,
+        currency="usd",
+        billing_scheme="tiered",
+        tiers_mode="volume",
+        tiers=[{"up_to": 10, "unit_amount": 100}, {"up_to": "inf", "unit_amount": 80}],
+        currency_options={
+            "eur": {"tiers": [{"up_to": 10, "unit_amount": 90}, {"up_to": "inf", "unit_amount": 70}]}
+        },
+    )
+    stored = stripe_fake.account().store(PriceStore).require(price.id)
+    assert line_amount(stored.terms(), 20) == 1600
+    assert line_amount(stored.terms("usd"), 20) == 1600
+    assert line_amount(stored.terms("eur"), 20) == 1400
+    with pytest.raises(KeyError):
+        stored.terms("gbp")
+
+
+def test_tax_details_tax_code_can_be_cleared(stripe_fake: StripeFake) -> None:
+    product = stripe.Product.create(name="Taxed", tax_details={"tax_code": ""})
+    assert raw(product)["tax_details"] == {"performance_location": None, "tax_code": None}
+    updated = stripe.Product.modify(product.id, tax_details={"tax_code": "txcd_10000000"})
+    assert updated.tax_details.tax_code == "txcd_10000000"
+    cleared = stripe.Product.modify(product.id, tax_details={"tax_code": ""})
+    assert cleared.tax_details.tax_code is None
+    inline = stripe.Price.create(
+        currency="usd",
+        unit_amount=1,
+        product_data={"name": "x", "tax_details": {"tax_code": ""}},
+        expand=["product"],
+    )
+    assert inline.product.tax_details.tax_code is None

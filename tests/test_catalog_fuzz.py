@@ -58,7 +58,12 @@ price_body = st.fixed_dictionaries(
         "product_data": mostly(
             st.fixed_dictionaries(
                 {"name": mostly(st.just("P"))},
-                optional={"id": st.sampled_from(["PRODUCT", "new_id"])},
+                optional={
+                    "id": st.sampled_from(["PRODUCT", "new_id"]),
+                    "tax_details": st.fixed_dictionaries(
+                        {}, optional={"tax_code": st.sampled_from(["", "t"])}
+                    ),
+                },
             )
         ),
         "unit_amount": amount,
@@ -112,6 +117,9 @@ product_body = st.fixed_dictionaries(
             )
         ),
         "default_price_data": mostly(price_body),
+        "tax_details": mostly(
+            st.fixed_dictionaries({}, optional={"tax_code": mostly(st.sampled_from(["", "txcd_10000000"]))})
+        ),
         "default_price": mostly(st.sampled_from(["PRICE", "price_missing"])),
         "images": mostly(st.lists(st.just("https://example.com/x.png"), max_size=10)),
         "marketing_features": mostly(
@@ -175,6 +183,7 @@ def test_product_create(body: dict[str, Any]) -> None:
 def test_updates(product: dict[str, Any], price: dict[str, Any]) -> None:
     backend, ids = _seeded()
     allowed = (
+        "tax_details",
         "active",
         "default_price",
         "images",

@@ -22,7 +22,7 @@ from ..base import ResourceStore, StripeObject
 from ..common import apply_metadata
 from ..meters.models import MeterStore
 from .fields import DecimalStr, ObjMap, UpTo, decimal_string, integral
-from .pricing import Tier
+from .pricing import PricingTerms, Tier
 
 if TYPE_CHECKING:
     from ...state import AccountState
@@ -152,6 +152,23 @@ class Price(StripeObject):
     @property
     def meter(self) -> str | None:
         return self.recurring.meter if self.recurring is not None else None
+
+    def terms(self, currency: str | None = None) -> PricingTerms:
+        """The pricing terms in ``currency`` (the price's own, or one of its ``currency_options``).
+
+        ``KeyError`` if the price is not available in that currency.
+        """
+        if currency is None or currency == self.currency:
+            option = CurrencyOption(self.unit_amount_decimal, self.tiers)
+        else:
+            option = self.currency_options[currency]
+        return PricingTerms(
+            billing_scheme=self.billing_scheme,
+            unit_amount_decimal=option.unit_amount_decimal,
+            tiers_mode=self.tiers_mode,
+            tiers=list(option.tiers),
+            transform_quantity=dict(self.transform_quantity) if self.transform_quantity else None,
+        )
 
     def render(self, *, expand_tiers: bool = False, expand_currency_options: bool = False) -> dict[str, Any]:
         """The price object; ``tiers`` / ``currency_options`` only when asked for (includable)."""

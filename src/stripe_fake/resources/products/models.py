@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ...http.errors import StripeError, resource_missing
+from ...http.schema import UNSET
 from ...ids import new_id
 from ..base import ResourceStore, StripeObject
 
@@ -121,6 +122,14 @@ def check_statement_descriptor(value: str | None, param: str) -> None:
         )
 
 
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """``tax_details`` as stored: a cleared (``""``) ``tax_code`` is ``None``."""
+    details = values.get("tax_details")
+    if isinstance(details, dict):
+        values["tax_details"] = {key: (None if item is UNSET else item) for key, item in details.items()}
+    return values
+
+
 def new_product_id() -> str:
     return new_id("prod", 14)
 
@@ -150,7 +159,7 @@ class ProductStore(ResourceStore[Product]):
     ) -> Product:
         """A new product; ``fields`` are the optional attributes (validated by the caller)."""
         self.check_new_id(product_id)
-        values = copy.deepcopy(fields or {})
+        values = copy.deepcopy(_plain(dict(fields or {})))
         values.pop("name", None)
         product = Product(
             id=product_id or new_product_id(),
@@ -174,7 +183,7 @@ class ProductStore(ResourceStore[Product]):
         """Apply ``changes`` (attribute -> value); returns the previous values of what changed."""
         previous: dict[str, Any] = {}
         before = product.render()
-        for key, value in changes.items():
+        for key, value in _plain(dict(changes)).items():
             setattr(product, key, copy.deepcopy(value))
         after = product.render()
         previous = {key: before[key] for key in after if key != "updated" and before[key] != after[key]}
