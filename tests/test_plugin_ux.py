@@ -4,6 +4,7 @@ helpers a test author leans on: unimplemented endpoints, the request log, scopes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import threading
 import warnings
@@ -528,3 +529,33 @@ def test_one_fake_for_a_whole_module_with_reset_between_tests(pytester: pytest.P
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
     result.assert_outcomes(passed=4, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_three_calls_an_unimplemented_endpoint*"])
+
+
+def test_each_unimplemented_call_fails_the_test_once(pytester: pytest.Pytester) -> None:
+    _sandbox(pytester).makepyfile(
+        """
+        import stripe
+
+        def test_sees_the_404(stripe_fake):
+            stripe.Quote.list()  # raises InvalidRequestError: the test fails here, and only here
+
+        def test_swallows_it(stripe_fake):
+            try:
+                stripe.Quote.list()
+            except stripe.InvalidRequestError:
+                pass
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(failed=1, passed=1, errors=1)  # the swallowing test: passed, then its teardown
+    result.stdout.fnmatch_lines(["*FAILED*test_sees_the_404*", "*ERROR*test_swallows_it*"])
+    assert "ERROR at teardown of test_sees_the_404" not in result.stdout.str()
+
+
+def test_a_route_whose_handler_is_not_implemented_counts_as_unimplemented() -> None:
+    """``GET /v1/invoices/upcoming`` has a route (so ``upcoming`` is not read as an invoice id), but
+    the fake answers it with the 404 of an endpoint Stripe removed: it must count like any other."""
+    with pytest.raises(UnimplementedEndpointError, match=r"GET /v1/invoices/upcoming"), StripeFake() as fake:
+        with contextlib.suppress(stripe.InvalidRequestError):  # the app swallows the 404
+            stripe.StripeClient("sk_test_fake_123").raw_request("get", "/v1/invoices/upcoming")
+        assert [r.path for r in fake.unimplemented_requests] == ["/v1/invoices/upcoming"]

@@ -217,3 +217,110 @@ def test_aggregate_is_the_formula_over_usage_in_the_half_open_range(
             account.store(MeterStore).table.require(meter.id), cus.id, lo, hi
         )
         assert found == expected
+
+
+# -- delayed meter events through the SDK ------------------------------------------------------------
+
+
+def _alert(meter_id: str, gte: int) -> stripe.billing.Alert:
+    return stripe.billing.Alert.create(
+        title=f"at {gte}",
+        alert_type="usage_threshold",
+        usage_threshold={"gte": gte, "meter": meter_id, "recurrence": "one_time"},
+    )
+
+
+def _report(customer_id: str, value: str = "1") -> None:
+    stripe.billing.MeterEvent.create(
+        event_name="api_call", payload={"stripe_customer_id": customer_id, "value": value}
+    )
+
+
+@pytest.mark.stripe_fake(processing_delay=60)
+def test_one_jump_over_several_delays_counts_each_event_at_its_own_due_time(
+    stripe_fake: StripeFake, meter: stripe.billing.Meter, customer: stripe.Customer
+) -> None:
+    alerts = [_alert(meter.id, gte) for gte in (1, 2, 3)]
+    with freeze_time(datetime.fromtimestamp(T0, timezone.utc)) as frozen:
+        for _ in range(3):
+            _report(customer.id)
+            frozen.tick(10)  # received at T0, T0 + 10, T0 + 20
+        assert stripe_fake.backend.events.of_type("billing.alert.triggered") == []
+        frozen.tick(200)  # one jump past all three due times
+        stripe.Customer.retrieve(customer.id)
+    triggered = stripe_fake.backend.events.of_type("billing.alert.triggered")
+    assert [(e["data"]["object"]["alert"]["id"], e["created"]) for e in triggered] == [
+        (alerts[0].id, T0 + 60),
+        (alerts[1].id, T0 + 70),
+        (alerts[2].id, T0 + 80),
+    ]
+
+
+@pytest.mark.stripe_fake(processing_delay=30, error_report_window=60)
+def test_run_due_settles_delayed_usage_and_error_reports_without_a_request(
+    stripe_fake: StripeFake, meter: stripe.billing.Meter, customer: stripe.Customer
+) -> None:
+    _alert(meter.id, 5)
+    with freeze_time(datetime.fromtimestamp(T0, timezone.utc)) as frozen:
+        _report(customer.id, "5")
+        _report("cus_missing", "1")  # accepted, reported asynchronously
+        frozen.tick(30)
+        assert stripe_fake.run_due() == 1  # the delayed event counts; the report waits for its window
+        assert [e["created"] for e in stripe_fake.backend.events.of_type("billing.alert.triggered")] == [
+            T0 + 30
+        ]
+        assert stripe_fake.backend.thin_events == []
+        frozen.tick(60)
+        assert stripe_fake.run_due() == 1
+    [report] = stripe_fake.thin_events.of_type("v1.billing.meter.error_report_triggered")
+    assert report["created"] == _rfc3339(T0 - T0 % 60 + 60 + 30)  # window end + processing delay
+    stripe_fake.assert_thin_event(
+        "v1.billing.meter.error_report_triggered", related_object__id=meter.id, data__reason__error_count=1
+    )
+
+
+def _rfc3339(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_pending_jobs_saved_with_the_state_run_in_a_new_server(tmp_path: Any) -> None:
+    from stripe_fake.config import FakeConfig
+    from stripe_fake.server import StripeFakeServer
+
+    state = tmp_path / "state.pickle"
+
+    def server() -> StripeFakeServer:
+        config = FakeConfig(processing_delay=60, record_requests=False)
+        return StripeFakeServer(port=0, state_path=state, config=config).start()
+
+    first = server()
+    client = stripe.StripeClient("sk_test_123", base_addresses={"api": first.url})
+    first.clock.freeze(at=T0)
+    cus = client.v1.customers.create()
+    mtr = client.v1.billing.meters.create(
+        {"display_name": "m", "event_name": "api_call", "default_aggregation": {"formula": "sum"}}
+    )
+    client.v1.billing.alerts.create(
+        {
+            "title": "t",
+            "alert_type": "usage_threshold",
+            "usage_threshold": {"gte": 3, "meter": mtr.id, "recurrence": "one_time"},
+        }
+    )
+    client.v1.billing.meter_events.create(
+        {"event_name": "api_call", "payload": {"stripe_customer_id": cus.id, "value": "3"}}
+    )
+    assert len(first.backend.scheduler.pending()) == 1
+    first.stop()  # saves the state, with the pending job
+
+    second = server()
+    try:
+        assert second.loaded_state
+        assert [job.kind for job in second.backend.scheduler.pending()] == ["meter_events.release"]
+        second.clock.advance(60)
+        client = stripe.StripeClient("sk_test_123", base_addresses={"api": second.url})
+        client.v1.customers.retrieve(cus.id)  # the first request after the due time runs the job
+        [event] = second.backend.events.of_type("billing.alert.triggered")
+        assert event["created"] == T0 + 60
+    finally:
+        second.stop()

@@ -290,3 +290,42 @@ def test_search_errors(stripe_fake: StripeFake, params: dict[str, Any], param: s
     err = caught.value
     assert (err.http_status, err.param) == (400, param)
     assert fragment in str(err.user_message)
+
+
+# -- products and prices ----------------------------------------------------------------------------------
+
+
+def test_product_and_price_search(stripe_fake: StripeFake, client: stripe.StripeClient) -> None:
+    pro = stripe.Product.create(name="Pro plan", description="For teams", metadata={"tier": "pro"})
+    stripe.Product.create(name="Basic plan", active=False, url="https://example.com/basic")
+    monthly = stripe.Price.create(
+        product=pro.id,
+        currency="usd",
+        unit_amount=2000,
+        lookup_key="pro_monthly",
+        recurring={"interval": "month"},
+    )
+    stripe.Price.create(product=pro.id, currency="eur", unit_amount=500, metadata={"kind": "setup"})
+    names = [p.name for p in stripe.Product.search(query="active:'true' AND name~'plan'").data]
+    assert names == ["Pro plan"]
+    assert [p.name for p in stripe.Product.search(query="active:false").data] == ["Basic plan"]
+    assert [p.name for p in stripe.Product.search(query="url:null").data] == ["Pro plan"]
+    assert stripe.Product.search(query="metadata['tier']:'pro' description~'team'").data[0].id == pro.id
+    found = stripe.Price.search(query=f"product:'{pro.id}' AND type:'recurring'", expand=["total_count"])
+    assert ([p.id for p in found.data], found.total_count) == ([monthly.id], 1)
+    assert [
+        p.currency
+        for p in client.v1.prices.search({"query": "currency:'eur' OR lookup_key:'pro_monthly'"}).data
+    ] == [
+        "eur",
+        "usd",
+    ]
+    assert stripe.Price.search(query="metadata['kind']:'setup'").data[0].unit_amount == 500
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe.Price.search(query="unit_amount>100")
+    assert caught.value.param == "query" and "not a searchable field of prices" in str(
+        caught.value.user_message
+    )
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe.Product.search(query="active~'tru'")
+    assert "does not support substring" in str(caught.value.user_message)

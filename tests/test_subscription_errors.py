@@ -43,6 +43,7 @@ class World:
     def __init__(self, fake: StripeFake) -> None:
         self.fake = fake
         self.customer = stripe.Customer.create().id
+        self.product = make_product(fake)
         meter = make_meter()
         self.metered = make_price(fake, meter=meter)
         self.other_metered = make_price(fake, meter=meter, unit_amount=7)
@@ -84,7 +85,7 @@ CASES: dict[str, Case] = {
                 "price": w.metered,
                 "price_data": {
                     "currency": "usd",
-                    "product": make_product(w.fake),
+                    "product": w.product,
                     "recurring": {"interval": "month"},
                     "unit_amount": 1,
                 },

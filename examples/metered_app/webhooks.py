@@ -1,7 +1,7 @@
 """The app's Stripe webhook receiver (Flask): verifies every delivery and reacts to billing events.
 
 ``POST /webhooks/stripe``: v1 events (signed with the webhook endpoint's secret). A
-``billing.alert.triggered`` marks the customer as over quota.
+``billing.alert.triggered`` marks the customer as over quota; an ``invoice.paid`` is recorded.
 ``POST /webhooks/stripe/thin``: v2 thin event notifications (signed with the event destination's
 secret). A meter error report is fetched in full and its summary kept for the operators.
 """
@@ -22,6 +22,8 @@ class WebhookState:
     over_quota: set[str] = field(default_factory=set)
     seen_events: set[str] = field(default_factory=set)
     meter_errors: list[str] = field(default_factory=list)
+    #: Paid invoices: invoice id -> (customer, amount paid in cents).
+    paid_invoices: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def create_webhook_app(
@@ -45,6 +47,9 @@ def create_webhook_app(
         state.seen_events.add(event.id)
         if event.type == "billing.alert.triggered":
             state.over_quota.add(event.data.object.customer)
+        elif event.type == "invoice.paid":
+            invoice = event.data.object
+            state.paid_invoices[invoice.id] = (invoice.customer, invoice.amount_paid)
         return jsonify(received=True)
 
     @app.post("/webhooks/stripe/thin")

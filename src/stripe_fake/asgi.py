@@ -18,8 +18,10 @@ connections and shuts down gracefully. What it does not do is done here:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any, cast
@@ -187,33 +189,48 @@ class App:
     async def _read_body(
         self, receive: Receive, headers: dict[str, str], *, v2: bool
     ) -> bytes | FakeResponse | None:
-        """The whole body, a 408/413 response, or ``None`` if the client disconnected first."""
+        """The whole body, a 408/413 response, or ``None`` if the client disconnected first.
+
+        One timer bounds the whole read (cancelling this task when it fires): cheaper than a
+        ``wait_for`` task per chunk, and most bodies are complete before the app even starts.
+        """
         limit = self.server.max_body
-        deadline = _REAL_CLOCK[0]() + self.server.body_timeout
         chunks: list[bytes] = []
         size = 0
-        while True:
-            remaining = deadline - _REAL_CLOCK[0]()
-            try:
-                if remaining <= 0:
-                    raise asyncio.TimeoutError
-                message = await asyncio.wait_for(receive(), remaining)
-            except asyncio.TimeoutError:
-                message_text = (
-                    f"The request body did not arrive within {self.server.body_timeout:g} seconds "
-                    f"({size} bytes received); the request was not processed."
-                )
-                return error_response(408, message_text, v2=v2)
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            if chunk:
-                size += len(chunk)
-                if size > limit:
-                    return self._too_large(size, v2)
-                chunks.append(chunk)
-            if not message.get("more_body", False):
-                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        task = asyncio.current_task()
+        expired: list[bool] = []
+
+        def expire() -> None:
+            expired.append(True)
+            if task is not None:
+                task.cancel()
+
+        timer = asyncio.get_running_loop().call_later(self.server.body_timeout, expire)
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                chunk = message.get("body", b"")
+                if chunk:
+                    size += len(chunk)
+                    if size > limit:
+                        return self._too_large(size, v2)
+                    chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        except asyncio.CancelledError:
+            if not expired:
+                raise
+            if task is not None and hasattr(task, "uncancel"):  # Python 3.11+
+                task.uncancel()
+            message_text = (
+                f"The request body did not arrive within {self.server.body_timeout:g} seconds "
+                f"({size} bytes received); the request was not processed."
+            )
+            return error_response(408, message_text, v2=v2)
+        finally:
+            timer.cancel()
 
     async def _answer(
         self, scope: Scope, send: Send, method: str, path: str, response: FakeResponse, start: float
@@ -257,6 +274,12 @@ class Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # uvicorn writes the head and the body separately: without TCP_NODELAY, Nagle's algorithm
+            # and the client's delayed ACK add milliseconds to every keep-alive request.
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._head_cycle: object = None
         self._head_timer: asyncio.TimerHandle | None = None
         self._arm_head_timer()

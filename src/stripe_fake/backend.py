@@ -8,6 +8,7 @@ back the :class:`FakeResponse` it returns. It never raises: a bug in the fake be
 from __future__ import annotations
 
 import base64
+import copy
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -244,7 +245,9 @@ class Backend:
     @staticmethod
     def _error(err: StripeError, api_mode: str, request_id: str) -> FakeResponse:
         body = err.v2_body() if api_mode == "v2" else err.v1_body(request_id)
-        return FakeResponse.json(err.status, body, {"Request-Id": request_id, **err.headers})
+        response = FakeResponse.json(err.status, body, {"Request-Id": request_id, **err.headers})
+        response.unimplemented = err.unimplemented
+        return response
 
     def _render(self, ctx: RequestContext, result: Any) -> FakeResponse:
         body, status = result, 200
@@ -252,7 +255,9 @@ class Backend:
         if expand and isinstance(body, dict) and status < 300:
             if not isinstance(expand, list) or not all(isinstance(p, str) for p in expand):
                 raise invalid_request("Invalid array", param="expand")
-            body = apply_expand(body, expand, ctx.account.lookup)
+            # Expansion edits in place: work on a copy, as a handler's result may also be the
+            # ``data.object`` of an event it emitted (``emit_event(..., fresh=True)``).
+            body = apply_expand(copy.deepcopy(body), expand, ctx.account.lookup)
         headers = {"Request-Id": ctx.request_id, "Stripe-Version": ctx.api_version}
         if ctx.idempotency_key is not None:
             headers["Idempotency-Key"] = ctx.idempotency_key
@@ -302,9 +307,10 @@ class Backend:
         route: Route | None,
         request_id: str,
     ) -> None:
-        # An unrecognized URL is a 404 with no route, or a route on the other Stripe host.
-        unrecognized = response.status == 404 and (
-            route is None or not self._host_allowed(request.host, route)
+        # An unrecognized URL is a 404 with no route, a route on the other Stripe host, or a route whose
+        # handler the fake does not implement (``unrecognized_url``).
+        unrecognized = response.unimplemented or (
+            response.status == 404 and (route is None or not self._host_allowed(request.host, route))
         )
         if not self.config.record_requests and not unrecognized:
             return

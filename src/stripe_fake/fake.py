@@ -153,6 +153,40 @@ class StripeFake:
         with self.backend.lock:
             self.account(account).store(PaymentMethodStore).set_outcome(customer_id, outcome)
 
+    # -- subscriptions stream: advance_to_period_end ------------------------------------------------
+    def advance_to_period_end(
+        self, subscription: Any, *, finalize: bool = True, account: str | None = None
+    ) -> dict[str, Any] | None:
+        """Move the fake's own clock to ``subscription``'s next period end (an id or object) and run
+        the renewal; with ``finalize`` also past the draft's finalization delay, so the invoice is
+        finalized and paid. Returns the subscription's latest invoice (rendered), or ``None``.
+
+        For tests that do not freeze time: the fake switches to its own clock (real time plus an
+        offset) from then on. Under freezegun / time-machine, move the frozen time instead.
+        """
+        from .clock import ManualClock
+
+        subscription_id = subscription if isinstance(subscription, str) else subscription["id"]
+        with self.backend.locked():
+            state = self.account(account)
+            if state.lookup(subscription_id) is None:
+                raise LookupError(f"No such subscription: {subscription_id!r}")
+            # The subscription's next period end is its pending "subscriptions.period_end" job.
+            jobs = self.backend.scheduler.pending_for("subscriptions.period_end", subscription_id)
+            if not jobs:
+                return None  # ended, paused or incomplete: no renewal to reach
+            target = jobs[0].due + (self.config.invoice_finalization_delay if finalize else 0)
+            clock = self.backend.clock
+            if not isinstance(clock, ManualClock):
+                clock = ManualClock()
+                self.backend.clock = clock
+            if clock.now() < target:
+                clock.set(target)
+            self.backend.run_due()
+            rendered = state.lookup(subscription_id) or {}
+            latest = rendered.get("latest_invoice")
+            return state.lookup(latest) if isinstance(latest, str) else None
+
     def flush_error_reports(self) -> list[dict[str, Any]]:
         """Send every pending asynchronous meter-event error report now (as thin events); returns them.
 

@@ -32,11 +32,9 @@ def nullable_paths(cls: Any, prefix: str = "") -> set[str]:
         if type(None) in args:
             found.add(path)
         for candidate in (hint, *args):
-            if isinstance(candidate, type) and issubclass(candidate, stripe.StripeObject):
-                if candidate.__module__ == cls.__module__ and candidate.__qualname__.startswith(
-                    cls.__qualname__
-                ):
-                    found |= nullable_paths(candidate, path)
+            nested = isinstance(candidate, type) and candidate.__qualname__.startswith(cls.__qualname__ + ".")
+            if nested and candidate.__module__ == cls.__module__:
+                found |= nullable_paths(candidate, path)
     return found
 
 

@@ -15,6 +15,8 @@ class StripeError(Exception):
     #: True when raised while validating parameters, before the endpoint started executing
     #: (the idempotency layer does not save such errors).
     validation: bool = False
+    #: True for the 404 of an endpoint the fake does not implement (see :func:`unrecognized_url`).
+    unimplemented: bool = False
 
     def __init__(
         self,
@@ -79,11 +81,15 @@ def resource_missing(kind: str, object_id: str, *, param: str = "id", status: in
 
 
 def unrecognized_url(method: str, path: str) -> StripeError:
-    return StripeError(
+    """Stripe's 404 for a URL it does not know; the fake also answers it for endpoints it does not
+    implement (``unimplemented``: the request is listed in ``unimplemented_requests``)."""
+    error = StripeError(
         f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can help at "
         "https://support.stripe.com/. (stripe-fake does not implement this endpoint.)",
         status=404,
     )
+    error.unimplemented = True
+    return error
 
 
 def authentication_missing() -> StripeError:

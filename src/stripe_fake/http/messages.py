@@ -37,6 +37,9 @@ class FakeResponse:
     #: When set, the transport raises a connection error with this message instead of answering
     #: (the SDK sees ``APIConnectionError``).
     network_error: str | None = None
+    #: The fake does not implement what was asked (Stripe's 404 "Unrecognized request URL", whether
+    #: no route matched or a route's handler refused): listed in ``unimplemented_requests``.
+    unimplemented: bool = False
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> FakeResponse:

@@ -17,6 +17,7 @@ from ...http.schema import UNSET
 from ..events.models import emit_from_request
 from ..payment_methods.cards import TestCard, card_for_token
 from ..payment_methods.models import PaymentMethod, PaymentMethodStore, card_error
+from ..test_clocks.models import TestClockStore
 from .models import Customer
 
 _KEEP = object()  # "leave the field as it is"
@@ -34,12 +35,6 @@ class BillingPlan:
     test_clock: str | None = None
 
 
-def _test_clock_exists(ctx: RequestContext, clock_id: str) -> bool:
-    """Whether a test clock of that id exists (none can until test clocks are implemented)."""
-    found = ctx.account.lookup(clock_id) if clock_id.startswith("clock_") else None
-    return found is not None and found.get("object") == "test_helpers.test_clock"
-
-
 def plan_billing(ctx: RequestContext, customer: Customer | None, params: dict[str, Any]) -> BillingPlan:
     """Check the payment fields of a create (``customer=None``) or update; raise Stripe's errors."""
     store = ctx.store(PaymentMethodStore)
@@ -47,8 +42,8 @@ def plan_billing(ctx: RequestContext, customer: Customer | None, params: dict[st
     customer_id = customer.id if customer is not None else None
     clock = params.get("test_clock")
     if clock is not None:
-        if not _test_clock_exists(ctx, clock):
-            raise resource_missing("test clock", clock, param="test_clock", status=400)
+        clocks = ctx.store(TestClockStore)
+        clocks.check_attach(clocks.live(clock, param="test_clock", status=400), "test_clock")
         plan.test_clock = clock
     pm_id = params.get("payment_method")
     if pm_id is not None:
@@ -101,6 +96,8 @@ def apply_billing(
     events: list[tuple[str, dict[str, Any]]] = []
     if plan.test_clock is not None:
         customer.fields["test_clock"] = plan.test_clock
+        clocks = ctx.store(TestClockStore)
+        clocks.attach(clocks.live(plan.test_clock), customer.id)
     attached: PaymentMethod | None = None
     if plan.attach is not None:
         attached = store.materialize(plan.attach, now=ctx.now)

@@ -22,10 +22,11 @@ from ...http.schema import (
     in_range,
     validate,
 )
-from ..common import apply_metadata
+from ..common import apply_metadata, changed
 from ..events.models import emit_from_request
 from ..search import search
 from ..subscriptions.models import SubscriptionStore
+from ..test_clocks.models import clock_now
 from .billing import apply_billing, emit_all, plan_billing
 from .models import SEARCH, SEARCH_INDEXED, Customer, CustomerStore
 
@@ -138,7 +139,8 @@ def create_customer(ctx: RequestContext) -> dict[str, Any]:
     params = validate(CREATE, ctx.params)
     metadata = apply_metadata({}, params.get("metadata", {}))
     plan = plan_billing(ctx, None, params)
-    customer = ctx.store(CustomerStore).create(_clean(params), metadata, ctx.now)
+    created = clock_now(ctx.account, plan.test_clock, ctx.now)  # a clock's customer lives on its time
+    customer = ctx.store(CustomerStore).create(_clean(params), metadata, created)
     events = apply_billing(ctx, customer, plan)
     rendered = customer.render()
     emit_from_request(ctx, "customer.created", rendered)
@@ -185,11 +187,6 @@ def update_customer(ctx: RequestContext) -> dict[str, Any]:
     if previous:
         emit_from_request(ctx, "customer.updated", after, previous)
     return after
-
-
-def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """``previous_attributes``: the old value of each top-level field that changed."""
-    return {key: before[key] for key in after if before.get(key) != after.get(key)}
 
 
 def delete_customer(ctx: RequestContext) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...http.routing import Route
+from ..search_routes import ROUTES as CATALOG_SEARCH_ROUTES
 from . import responses as r
 
 ROUTES = [
@@ -13,3 +14,5 @@ ROUTES = [
     Route("POST", "/v1/customers/{id}", r.update_customer, "customers.update", object_type="customer"),
     Route("DELETE", "/v1/customers/{id}", r.delete_customer, "customers.delete", object_type="customer"),
 ]
+# Every /search route is the payments stream's (resources/search_routes.py for products and prices).
+ROUTES += CATALOG_SEARCH_ROUTES

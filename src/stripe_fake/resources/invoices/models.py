@@ -308,12 +308,16 @@ class Invoice:
     payments: list[Payment] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)  # pending scheduler jobs by kind
     deleted: bool = False
+    # credit notes (resources/credit_notes): issued, non-void totals before and after payment
+    pre_payment_credit_notes_amount: int = 0
+    post_payment_credit_notes_amount: int = 0
 
     @property
     def amount_remaining(self) -> int:
         if self.status in (PAID, VOID) or self.below_minimum:
             return 0
-        return max(self.amount_due - self.amount_paid - self.amount_paid_off_stripe, 0)
+        paid = self.amount_paid + self.amount_paid_off_stripe + self.pre_payment_credit_notes_amount
+        return max(self.amount_due - paid, 0)
 
     def render(
         self, *, lines_limit: int = LINES_PAGE, include: frozenset[str] = frozenset()
@@ -408,8 +412,8 @@ class Invoice:
             },
             "period_end": self.period_end,
             "period_start": self.period_start,
-            "post_payment_credit_notes_amount": 0,
-            "pre_payment_credit_notes_amount": 0,
+            "post_payment_credit_notes_amount": self.post_payment_credit_notes_amount,
+            "pre_payment_credit_notes_amount": self.pre_payment_credit_notes_amount,
             "receipt_number": None,
             "rendering": None,
             "shipping_cost": None,
@@ -990,7 +994,8 @@ class InvoiceStore:
     # -- events ------------------------------------------------------------------------------------------
 
     def _emit(self, event_type: str, invoice: Invoice, *, now: int, cause: RequestCause | None) -> None:
-        self._emit_rendered(event_type, invoice.render(), now=now, cause=cause)
+        # A fresh render held by nobody else: the event keeps it without a deep copy.
+        emit_event(self.account, event_type, invoice.render(), now=now, cause=cause, fresh=True)
 
     def _emit_rendered(
         self,

@@ -49,7 +49,7 @@ def flush_error_reports(account: AccountState, now: int, *, force: bool = False)
     cursor = account.store(ErrorReportCursor)
     if cursor.reported >= len(errors):
         return []
-    config = account.backend.config
+    config = account.config
     size = config.error_report_window
     delay = config.processing_delay
     batches: dict[tuple[int, str | None], list[AsyncError]] = {}

@@ -8,6 +8,7 @@ from ...context import RequestContext
 from ...http.errors import StripeError, parameter_missing
 from ...http.schema import Enum, Int, Obj, Str, StrMap, is_int_string, validate
 from .adjustments import CancelRejected, cancel, find_cancellable
+from .clocks import event_now, recorded_now
 from .models import MeterEventStore, render_meter_event
 
 CREATE = {
@@ -52,20 +53,21 @@ def plain_params(params: dict[str, Any]) -> dict[str, Any] | None:
 def create_meter_event(ctx: RequestContext) -> dict[str, Any]:
     params = plain_params(ctx.params) or validate(CREATE, ctx.params)
     store = ctx.store(MeterEventStore)
-    timestamp = params.get("timestamp", ctx.now)
-    store.check_timestamp(timestamp, ctx.now)
+    now = event_now(ctx.account, params["event_name"], params["payload"], ctx.now)
+    timestamp = params.get("timestamp", now)
+    store.check_timestamp(timestamp, now)
     identifier = params.get("identifier")
     if identifier is not None:
-        store.check_identifier(identifier, ctx.now)
+        store.check_identifier(identifier, now)
     identifier = store.ingest(
         event_name=params["event_name"],
         payload=params["payload"],
         identifier=identifier,
         timestamp=timestamp,
-        now=ctx.now,
+        now=now,
     )
     return render_meter_event(
-        params["event_name"], identifier, params["payload"], timestamp, ctx.now, ctx.account.livemode
+        params["event_name"], identifier, params["payload"], timestamp, now, ctx.account.livemode
     )
 
 
@@ -85,7 +87,8 @@ def create_adjustment(ctx: RequestContext) -> dict[str, Any]:
     event_name = params["event_name"]
     identifier = params["cancel"]["identifier"]
     try:
-        index = find_cancellable(ctx.account, event_name, identifier, ctx.now)
+        now = recorded_now(ctx.account, identifier, ctx.now)
+        index = find_cancellable(ctx.account, event_name, identifier, now)
     except CancelRejected as rejected:
         raise StripeError(rejected.message, code=rejected.code, param="cancel[identifier]") from None
     cancel(ctx.account, index)

@@ -13,6 +13,7 @@ from ...http.v2 import JsonStrMap, invalid_fields, v2_time, v2_validate
 from ...ids import new_id, new_uuids
 from ..meters.models import MeterStore
 from .adjustments import CancelRejected, cancel, find_cancellable
+from .clocks import event_now, recorded_now
 from .models import FUTURE_WINDOW, PAST_WINDOW, MeterEventStore
 from .sessions import MeterEventSessionStore, find_session
 from .usage import parse_value
@@ -52,7 +53,7 @@ def _timestamp_problem(timestamp: int, now: int) -> tuple[str, str] | None:
 def create_meter_event(ctx: RequestContext) -> dict[str, Any]:
     """``POST /v2/billing/meter_events``: every check Stripe documents for it is synchronous."""
     params = v2_validate(EVENT, ctx.params)
-    now = ctx.now
+    now = event_now(ctx.account, params["event_name"], params["payload"], ctx.now)
     timestamp = v2_time(params["timestamp"], "timestamp") if "timestamp" in params else now
     problem = _timestamp_problem(timestamp, now)
     if problem is not None:
@@ -102,7 +103,9 @@ def create_adjustment(ctx: RequestContext) -> dict[str, Any]:
     event_name = params["event_name"]
     identifier = params["cancel"]["identifier"]
     try:
-        index = find_cancellable(ctx.account, event_name, identifier, ctx.now)
+        index = find_cancellable(
+            ctx.account, event_name, identifier, recorded_now(ctx.account, identifier, ctx.now)
+        )
     except CancelRejected as rejected:
         raise v2_error("invalid_cancel_configuration", rejected.message) from None
     cancel(ctx.account, index)

@@ -9,7 +9,7 @@ from ...http.errors import StripeError, parameter_missing
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import UNSET, Arr, Bool, Enum, Field, Metadata, Obj, Range, Str, in_range, validate
 from ..common import apply_metadata
-from ..events.models import emit_from_request
+from ..events.models import emit_event
 from ..products.models import ProductStore, check_statement_descriptor, new_product_id
 from .fields import ObjMap
 from .models import (
@@ -24,6 +24,16 @@ from .models import (
     check_currency,
     exclusive,
 )
+
+
+def emit(
+    ctx: RequestContext, event_type: str, fresh: dict[str, Any], previous: dict[str, Any] | None = None
+) -> None:
+    """Emit an event of this request whose object is ``fresh``: a render made for the event alone."""
+    emit_event(
+        ctx.account, event_type, fresh, now=ctx.now, cause=ctx.cause, previous_attributes=previous, fresh=True
+    )
+
 
 UPDATE: dict[str, Field] = {
     "active": Bool(),
@@ -65,7 +75,7 @@ def render(ctx: RequestContext, price: Price) -> dict[str, Any]:
 def _transfer_event(ctx: RequestContext, former: Price | None, lookup_key: str | None) -> None:
     """The price a lookup key was taken from changed too."""
     if former is not None:
-        emit_from_request(ctx, "price.updated", former.render(), {"lookup_key": lookup_key})
+        emit(ctx, "price.updated", former.render(), {"lookup_key": lookup_key})
 
 
 def create_price(ctx: RequestContext) -> dict[str, Any]:
@@ -101,10 +111,10 @@ def create_price(ctx: RequestContext) -> dict[str, Any]:
             metadata=apply_metadata({}, product_data.get("metadata", {})),
             fields=fields,
         )
-        emit_from_request(ctx, "product.created", product.render())
+        emit(ctx, "product.created", product.render())
     former = prices.add(price)
     _transfer_event(ctx, former, price.lookup_key)
-    emit_from_request(ctx, "price.created", price.render())
+    emit(ctx, "price.created", price.render())
     return render(ctx, price)
 
 
@@ -170,7 +180,7 @@ def update_price(ctx: RequestContext) -> dict[str, Any]:
         previous["currency_options"] = before_options
     _transfer_event(ctx, former, lookup_key)
     if previous:
-        emit_from_request(ctx, "price.updated", price.render(), previous)
+        emit(ctx, "price.updated", price.render(), previous)
     return render(ctx, price)
 
 

@@ -9,7 +9,7 @@ from ...http.errors import StripeError
 from ...http.pagination import LIST_PARAMS, paginate
 from ...http.schema import UNSET, Arr, Bool, Enum, Field, Int, Metadata, Obj, Range, Str, in_range, validate
 from ..common import apply_metadata
-from ..events.models import emit_from_request
+from ..events.models import emit_event
 from ..prices.fields import DecimalStr, Number, ObjMap
 from ..prices.models import CURRENCY_OPTION, INTERVALS, TAX_BEHAVIORS, PriceStore, build_price
 from .models import (
@@ -20,6 +20,16 @@ from .models import (
     check_statement_descriptor,
     new_product_id,
 )
+
+
+def emit(
+    ctx: RequestContext, event_type: str, fresh: dict[str, Any], previous: dict[str, Any] | None = None
+) -> None:
+    """Emit an event of this request whose object is ``fresh``: a render made for the event alone."""
+    emit_event(
+        ctx.account, event_type, fresh, now=ctx.now, cause=ctx.cause, previous_attributes=previous, fresh=True
+    )
+
 
 _DIMENSIONS = {name: Number(required=True) for name in ("height", "length", "weight", "width")}
 _TAX_DETAILS = {"performance_location": Str(), "tax_code": Str(unsettable=True)}
@@ -129,9 +139,9 @@ def create_product(ctx: RequestContext) -> dict[str, Any]:
         ctx.store(PriceStore).add(price)
         product.default_price = price.id
     rendered = product.render()
-    emit_from_request(ctx, "product.created", rendered)
+    emit(ctx, "product.created", product.render())
     if price is not None:
-        emit_from_request(ctx, "price.created", price.render())
+        emit(ctx, "price.created", price.render())
     return rendered
 
 
@@ -170,7 +180,7 @@ def update_product(ctx: RequestContext) -> dict[str, Any]:
     previous = products.update(product, changes, now=ctx.now)
     rendered = product.render()
     if previous:
-        emit_from_request(ctx, "product.updated", rendered, previous)
+        emit(ctx, "product.updated", product.render(), previous)
     return rendered
 
 
@@ -182,7 +192,7 @@ def delete_product(ctx: RequestContext) -> dict[str, Any]:
         raise StripeError("This product cannot be deleted because it has one or more user-created prices.")
     last_state = product.render()
     products.delete(product)
-    emit_from_request(ctx, "product.deleted", last_state)
+    emit(ctx, "product.deleted", last_state)
     return product.render_deleted()
 
 

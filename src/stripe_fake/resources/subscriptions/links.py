@@ -14,6 +14,7 @@ from ...context import RequestCause
 from ..customers.models import CustomerStore
 from ..events.models import emit_event
 from ..invoices.models import InvoiceStore, ItemCharge
+from ..test_clocks.models import clock_now as test_clock_now
 
 if TYPE_CHECKING:
     from ...state import AccountState
@@ -124,16 +125,33 @@ def bill(
     return str(invoice.id)
 
 
-def clock_now(account: AccountState) -> int:
-    """The account clock's time, for bus messages that carry none (invoice payment outcomes)."""
-    return account.backend.now()
+def clock_now(account: AccountState, clock: str | None = None) -> int:
+    """The time now (on ``clock`` if given), for bus messages that carry none (payment outcomes)."""
+    return test_clock_now(account, clock, account.backend.now())
 
 
 def schedule(
-    account: AccountState, due: int, kind: str, ref: str, *, data: dict[str, Any] | None = None
+    account: AccountState,
+    due: int,
+    kind: str,
+    ref: str,
+    *,
+    clock: str | None = None,
+    data: dict[str, Any] | None = None,
 ) -> Any:
-    """Put a job on the account's scheduler; returns the job (to cancel it later)."""
-    return account.scheduler.at(due, kind, account, ref, data=data)
+    """Put a job on the account's scheduler (on ``clock``'s time line); returns it (to cancel it)."""
+    return account.scheduler.at(due, kind, account, ref, clock=clock, data=data)
+
+
+def customer_clock(account: AccountState, customer_id: str) -> str | None:
+    """The test clock the customer is on, if any (its subscriptions live on that clock)."""
+    customer = account.store(CustomerStore).table.get(customer_id)
+    return customer.test_clock if customer is not None else None
+
+
+def now_on(account: AccountState, clock: str | None, default: int) -> int:
+    """The time of ``clock`` (a test clock's frozen time), or ``default`` (the account clock)."""
+    return test_clock_now(account, clock, default)
 
 
 def cancel_job(account: AccountState, job: Any) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...http.errors import StripeError
+from ...http.expand import register_expandable
 from ...ids import new_id
 from ..base import ResourceStore
 from . import links, periods
@@ -27,6 +28,9 @@ from .links import ItemCharge, PriceLike
 
 if TYPE_CHECKING:
     from ...state import AccountState
+
+register_expandable("subscription", "customer", "latest_invoice", "default_payment_method", "test_clock")
+register_expandable("subscription_item", "price.product")
 
 PERIOD_END_JOB = "subscriptions.period_end"
 TRIAL_WILL_END_JOB = "subscriptions.trial_will_end"
@@ -348,9 +352,12 @@ class SubscriptionStore(ResourceStore[Subscription]):
             trial_start=now if trialing else None,
             trial_end=trial_end if trialing else None,
             missing_payment_method=missing_payment_method,
+            test_clock=links.customer_clock(account, customer),
         )
         for new in items:
             sub.items.append(self._new_item(sub, new, now))
+        if not trialing and all(item.quantity is None for item in sub.items):
+            sub.status = "active"  # flexible, metered only: no first invoice, active at once
         self.table.add(sub.id, sub)
         self.by_customer.setdefault(customer, []).append(sub.id)
         if cancel_at_period_end:
@@ -439,6 +446,9 @@ class SubscriptionStore(ResourceStore[Subscription]):
         sub = self.table.get(subscription_id) if subscription_id else None
         if sub is None or sub.ended:
             return
+        now = links.clock_now(self.account, sub.test_clock) if sub.test_clock else now
+        if sub.latest_invoice is None:  # the first invoice, paid inside bill_subscription
+            sub.latest_invoice = invoice_id
         if sub.status in ("incomplete", "past_due", "unpaid") and invoice_id == sub.latest_invoice:
             self._set_status(sub, "active", now=now, cause=None)
 
@@ -449,18 +459,19 @@ class SubscriptionStore(ResourceStore[Subscription]):
         sub = self.table.get(subscription_id) if subscription_id else None
         if sub is None or sub.ended or sub.status == "incomplete":
             return
+        now = links.clock_now(self.account, sub.test_clock) if sub.test_clock else now
         if invoice_id != sub.latest_invoice:
             return
+        if sub.status in ("active", "trialing"):
+            self._set_status(sub, "past_due", now=now, cause=None)
         if final and sub.status == "past_due":
             self.cancel(sub, now=now, reason="payment_failed")
-        elif sub.status in ("active", "trialing"):
-            self._set_status(sub, "past_due", now=now, cause=None)
 
     # -- renewal jobs ------------------------------------------------------------------------------
 
     def _schedule(self, sub: Subscription, kind: str, due: int, data: dict[str, Any] | None = None) -> None:
         self._cancel_job(sub, kind)
-        sub.jobs[kind] = links.schedule(self.account, due, kind, sub.id, data=data)
+        sub.jobs[kind] = links.schedule(self.account, due, kind, sub.id, clock=sub.test_clock, data=data)
 
     def _cancel_job(self, sub: Subscription, kind: str) -> None:
         job = sub.jobs.pop(kind, None)
@@ -777,3 +788,18 @@ def _merged(current: dict[str, str], update: Any) -> dict[str, str]:
     from ..common import apply_metadata
 
     return apply_metadata(current, update) if update is not None else current
+
+
+def two_intervals_after(store: SubscriptionStore, customers: tuple[str, ...], at: int) -> int | None:
+    """For test clocks: ``at`` plus two intervals of the shortest item interval among the live
+    subscriptions of ``customers`` (how far one advance may go), or ``None`` without subscriptions."""
+    ends: list[int] = []
+    for customer in customers:
+        for sub in store.of_customer(customer):
+            if sub.ended:
+                continue
+            for item in sub.items:
+                recurring = links.price(store.account, item.price).recurring
+                assert recurring is not None
+                ends.append(periods.boundary(at, recurring.interval, recurring.interval_count, 2))
+    return min(ends, default=None)

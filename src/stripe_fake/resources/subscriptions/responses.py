@@ -367,6 +367,11 @@ def _subscription(ctx: RequestContext) -> Subscription:
     return _store(ctx).require(ctx.path["id"], param="id")
 
 
+def _now(ctx: RequestContext, sub: Subscription) -> int:
+    """The subscription's time: its test clock's, or the account clock's."""
+    return links.now_on(ctx.account, sub.test_clock, ctx.now)
+
+
 def _render(ctx: RequestContext, sub: Subscription) -> dict[str, Any]:
     return sub.render(ctx.account)
 
@@ -376,10 +381,10 @@ def _render(ctx: RequestContext, sub: Subscription) -> dict[str, Any]:
 
 def create_subscription(ctx: RequestContext) -> dict[str, Any]:
     params = validate(CREATE, ctx.params)
-    now = ctx.now
     customer = params["customer"]
     if not links.customer_usable(ctx.account, customer):
         raise resource_missing("customer", customer, param="customer", status=400)
+    now = links.now_on(ctx.account, links.customer_clock(ctx.account, customer), ctx.now)
     raw_items = params.get("items") or []
     if not raw_items:
         raise parameter_missing("items")
@@ -492,7 +497,7 @@ def update_subscription(ctx: RequestContext) -> dict[str, Any]:
     params = validate(UPDATE, ctx.params)
     sub = _subscription(ctx)
     store = _store(ctx)
-    now = ctx.now
+    now = _now(ctx, sub)
     if sub.ended and set(params) - _CANCELED_ALLOWED:
         raise _error(
             "A canceled subscription can only update its cancellation_details and metadata.",
@@ -623,7 +628,7 @@ def cancel_subscription(ctx: RequestContext) -> dict[str, Any]:
     details = params.get("cancellation_details") or {}
     _store(ctx).cancel(
         sub,
-        now=ctx.now,
+        now=_now(ctx, sub),
         invoice_now=bool(params.get("invoice_now")),
         comment=None if details.get("comment") is UNSET else details.get("comment"),
         feedback=None if details.get("feedback") is UNSET else details.get("feedback"),
@@ -637,7 +642,7 @@ def pause_subscription(ctx: RequestContext) -> dict[str, Any]:
     sub = _subscription(ctx)
     if sub.status not in ("active", "past_due", "unpaid", "trialing"):
         raise _error(f"A subscription with status `{sub.status}` cannot be paused.", None)
-    _store(ctx).pause(sub, now=ctx.now, cause=ctx.cause)
+    _store(ctx).pause(sub, now=_now(ctx, sub), cause=ctx.cause)
     return _render(ctx, sub)
 
 
@@ -648,7 +653,10 @@ def resume_subscription(ctx: RequestContext) -> dict[str, Any]:
     if sub.status != "paused":
         raise _error("Only a subscription with status `paused` can be resumed.", None)
     _store(ctx).resume(
-        sub, now=ctx.now, anchor_now=params.get("billing_cycle_anchor", "now") == "now", cause=ctx
+        sub,
+        now=_now(ctx, sub),
+        anchor_now=params.get("billing_cycle_anchor", "now") == "now",
+        cause=ctx.cause,
     )
     return _render(ctx, sub)
 
@@ -731,8 +739,8 @@ def create_item(ctx: RequestContext) -> dict[str, Any]:
         _check_prices([*current, price], ["items"] * len(current) + ["price"], sub.billing_mode)
     step = ["add", price, data, raw]
     before = sub.render(ctx.account)
-    added = store.apply_item_changes(sub, [step], now=ctx.now)
-    store.after_update(sub, before, now=ctx.now, cause=ctx.cause)
+    added = store.apply_item_changes(sub, [step], now=_now(ctx, sub))
+    store.after_update(sub, before, now=_now(ctx, sub), cause=ctx.cause)
     return added[0].render(ctx.account)
 
 
@@ -751,8 +759,8 @@ def update_item(ctx: RequestContext) -> dict[str, Any]:
     fake_update = [{"id": item.id, **raw}]
     changes = _item_changes(ctx, sub, fake_update)
     before = sub.render(ctx.account)
-    _store(ctx).apply_item_changes(sub, changes, now=ctx.now)
-    _store(ctx).after_update(sub, before, now=ctx.now, cause=ctx.cause)
+    _store(ctx).apply_item_changes(sub, changes, now=_now(ctx, sub))
+    _store(ctx).after_update(sub, before, now=_now(ctx, sub), cause=ctx.cause)
     return item.render(ctx.account)
 
 
@@ -767,8 +775,8 @@ def delete_item(ctx: RequestContext) -> dict[str, Any]:
             "A subscription must have at least one active item. Cancel the subscription instead.", None
         )
     before = sub.render(ctx.account)
-    _store(ctx).apply_item_changes(sub, [["delete", item]], now=ctx.now)
-    _store(ctx).after_update(sub, before, now=ctx.now, cause=ctx.cause)
+    _store(ctx).apply_item_changes(sub, [["delete", item]], now=_now(ctx, sub))
+    _store(ctx).after_update(sub, before, now=_now(ctx, sub), cause=ctx.cause)
     return {"id": item.id, "object": "subscription_item", "deleted": True}
 
 

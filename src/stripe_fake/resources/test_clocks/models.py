@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ...http.errors import StripeError
+from ...http.errors import StripeError, resource_missing
 from ...ids import new_id
 from ..base import ResourceStore, StripeObject
 from ..events.models import emit_event
@@ -78,16 +78,14 @@ class TestClockStore(ResourceStore[TestClock]):
     """The account's test clocks (deleted ones stay, rendered as ``{id, object, deleted}``)."""
 
     __test__: ClassVar[bool] = False
-    kind: ClassVar[str] = "test_clock"
+    kind: ClassVar[str] = "test clock"
     id_prefixes: ClassVar[tuple[str, ...]] = ("clock",)
 
     def live(self, clock_id: str, *, param: str = "id", status: int = 404) -> TestClock:
-        """The clock, not deleted, or Stripe's "No such test_clock"."""
+        """The clock, not deleted, or Stripe's "No such test clock"."""
         clock = self.require(clock_id, param=param, status=status)
         if clock.deleted:
-            raise StripeError(
-                f"No such test_clock: '{clock_id}'", status=status, code="resource_missing", param=param
-            )
+            raise resource_missing(self.kind, clock_id, param=param, status=status)
         return clock
 
     def create(
