@@ -115,9 +115,11 @@ class InvoiceItemStore:
         self.account = account
         self.table: ObjectTable[InvoiceItem] = ObjectTable("invoiceitem")
         self.pending: dict[str, dict[str, None]] = {}  # customer -> pending item ids (insertion order)
+        self.by_customer: dict[str, list[str]] = {}  # customer -> every item id, oldest first (lists)
 
     def add(self, item: InvoiceItem) -> InvoiceItem:
         self.table.add(item.id, item)
+        self.by_customer.setdefault(item.customer, []).append(item.id)
         if item.invoice is None:
             self.pending.setdefault(item.customer, {})[item.id] = None
         return item

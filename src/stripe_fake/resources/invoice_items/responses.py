@@ -354,8 +354,14 @@ def list_invoice_items(ctx: RequestContext) -> dict[str, Any]:
             return False
         return in_range(item.created, created)
 
+    items: Any
+    if customer is not None:  # the customer's items only (an index, not a scan of the table)
+        found = (store.table.get(i) for i in reversed(store.by_customer.get(customer, [])))
+        items = [item for item in found if item is not None and keep(item)]
+    else:
+        items = store.table.newest_first(keep)
     return paginate(
-        store.table.newest_first(keep),
+        items,
         params,
         "/v1/invoiceitems",
         key=lambda i: i.id,

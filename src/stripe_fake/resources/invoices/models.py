@@ -13,6 +13,7 @@ The contract with the other billing streams (docs/dev/CONTRACTS.md, "Subscriptio
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
@@ -360,11 +361,11 @@ class Invoice:
             "custom_fields": None,
             "customer": self.customer,
             "customer_account": None,
-            "customer_address": c.get("address"),
+            "customer_address": copy.deepcopy(c.get("address")),
             "customer_email": c.get("email"),
             "customer_name": c.get("name"),
             "customer_phone": c.get("phone"),
-            "customer_shipping": c.get("shipping"),
+            "customer_shipping": copy.deepcopy(c.get("shipping")),
             "customer_tax_exempt": c.get("tax_exempt", "none"),
             "customer_tax_ids": [],
             "default_payment_method": self.default_payment_method,
@@ -1001,7 +1002,10 @@ class InvoiceStore:
         cause: RequestCause | None,
         previous: dict[str, Any] | None = None,
     ) -> None:
-        emit_event(self.account, event_type, body, now=now, cause=cause, previous_attributes=previous)
+        # Every body here is a fresh render nobody else holds: no deep copy needed.
+        emit_event(
+            self.account, event_type, body, now=now, cause=cause, previous_attributes=previous, fresh=True
+        )
 
 
 def run_invoice_job(account: AccountState, job: Job) -> None:
