@@ -553,9 +553,9 @@ def test_each_unimplemented_call_fails_the_test_once(pytester: pytest.Pytester) 
 
 
 def test_a_route_whose_handler_is_not_implemented_counts_as_unimplemented() -> None:
-    """``GET /v1/customers/search`` has a route (so ``search`` is not read as a customer id), but the
-    fake answers it with the 404 of an unimplemented endpoint: it must count like any other."""
-    with pytest.raises(UnimplementedEndpointError, match=r"GET /v1/customers/search"), StripeFake() as fake:
+    """``GET /v1/invoices/upcoming`` has a route (so ``upcoming`` is not read as an invoice id), but
+    the fake answers it with the 404 of an endpoint Stripe removed: it must count like any other."""
+    with pytest.raises(UnimplementedEndpointError, match=r"GET /v1/invoices/upcoming"), StripeFake() as fake:
         with contextlib.suppress(stripe.InvalidRequestError):  # the app swallows the 404
-            stripe.Customer.search(query="email:'a@example.com'")
-        assert [r.path for r in fake.unimplemented_requests] == ["/v1/customers/search"]
+            stripe.StripeClient("sk_test_fake_123").raw_request("get", "/v1/invoices/upcoming")
+        assert [r.path for r in fake.unimplemented_requests] == ["/v1/invoices/upcoming"]

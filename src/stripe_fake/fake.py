@@ -165,7 +165,7 @@ class StripeFake:
         offset) from then on. Under freezegun / time-machine, move the frozen time instead.
         """
         from .clock import ManualClock
-        from .resources.subscriptions.models import SubscriptionStore
+        from .resources import SubscriptionStore
 
         subscription_id = subscription if isinstance(subscription, str) else subscription["id"]
         with self.backend.locked():

@@ -20,6 +20,7 @@ from .event_destinations.models import EventDestination, EventDestinationStore
 from .events.models import EventEmitted
 from .meter_events.reports import flush_error_reports
 from .payment_methods.models import PaymentMethodStore
+from .subscriptions.models import SubscriptionStore
 from .v2_events.models import ThinEventEmitted, notification_of
 from .webhook_endpoints.models import WebhookEndpoint, WebhookEndpointStore
 
@@ -33,6 +34,7 @@ __all__ = [
     "EventDestinationStore",
     "EventEmitted",
     "PaymentMethodStore",
+    "SubscriptionStore",
     "ThinEventEmitted",
     "WebhookEndpoint",
     "WebhookEndpointStore",

@@ -989,7 +989,8 @@ class InvoiceStore:
     # -- events ------------------------------------------------------------------------------------------
 
     def _emit(self, event_type: str, invoice: Invoice, *, now: int, cause: RequestCause | None) -> None:
-        self._emit_rendered(event_type, invoice.render(), now=now, cause=cause)
+        # A fresh render held by nobody else: the event keeps it without a deep copy.
+        emit_event(self.account, event_type, invoice.render(), now=now, cause=cause, fresh=True)
 
     def _emit_rendered(
         self,

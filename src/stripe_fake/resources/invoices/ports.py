@@ -13,7 +13,7 @@ from ...context import RequestCause
 from ...http.errors import StripeError, resource_missing
 from ...scheduler import Job
 from ..credit_grants.ledger import CreditableLine
-from ..credit_grants.models import CreditGrantStore, _Cause
+from ..credit_grants.models import CreditGrantStore
 from ..customers.models import Customer, CustomerStore
 from ..events.models import emit_event
 from ..meter_events.models import MeterEventStore
@@ -132,10 +132,6 @@ def missing_customer(customer_id: str, param: str = "customer") -> Exception:
 # -- billing credits (credit_grants' ledger) ------------------------------------------------------------
 
 
-def _credit_cause(cause: RequestCause | None) -> _Cause | None:
-    return _Cause(cause.request_id, cause.idempotency_key) if cause is not None else None
-
-
 def allocate_credits(
     account: AccountState, invoice: Invoice, *, final: bool, now: int, cause: RequestCause | None
 ) -> dict[str, list[dict[str, Any]]]:
@@ -161,7 +157,7 @@ def allocate_credits(
         invoice=invoice.id,
         currency=invoice.currency,
         period_end=invoice.period_end,
-        cause=_credit_cause(cause),
+        cause=cause,
     )
     found: dict[str, list[dict[str, Any]]] = {}
     for credit in applied:
@@ -180,7 +176,7 @@ def restore_credits(account: AccountState, invoice_id: str, *, now: int, cause: 
     """A voided invoice gives back the credit it consumed."""
     store = account.find(CreditGrantStore)
     if store is not None:
-        store.restore(invoice_id, now=now, cause=_credit_cause(cause))
+        store.restore(invoice_id, now=now, cause=cause)
 
 
 def release_credits(account: AccountState, invoice_id: str) -> None:
