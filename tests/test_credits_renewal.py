@@ -212,3 +212,9 @@ def test_usage_cancelled_after_finalization_is_corrected_with_a_credit_note_carr
     assert may.id != invoice.id
     assert (may.total, may.starting_balance, may.amount_paid) == (1600, -1000, 600)
     assert stripe.Customer.retrieve(customer).balance == 0
+    history = stripe.Customer.list_balance_transactions(customer).data
+    assert [(t.type, t.amount, t.ending_balance) for t in history] == [
+        ("applied_to_invoice", 1000, 0),
+        ("credit_note", -1000, -1000),
+    ]
+    assert history[0].invoice == may.id and history[1].credit_note == note.id

@@ -30,6 +30,7 @@ from .ports import (
     Job,
     RequestCause,
     allocate_credits,
+    apply_customer_balance,
     charge,
     customer_balance,
     customer_currency,
@@ -42,7 +43,6 @@ from .ports import (
     require_customer,
     require_price,
     restore_credits,
-    set_customer_balance,
     set_customer_currency,
     take_invoice_number,
     usage_total,
@@ -648,7 +648,9 @@ class InvoiceStore:
         if final:
             invoice.ending_balance = result.ending_balance
             if customer is not None:
-                set_customer_balance(customer, result.ending_balance)
+                apply_customer_balance(
+                    self.account, customer, result.ending_balance, invoice=invoice, now=now, cause=cause
+                )
 
     def _schedule(self, invoice: Invoice, kind: str, due: int) -> None:
         old = invoice.jobs.pop(kind, None)

@@ -39,6 +39,7 @@ __all__ = [
     "ProductStore",
     "RequestCause",
     "allocate_credits",
+    "apply_customer_balance",
     "charge",
     "clock_now",
     "customer_balance",
@@ -93,6 +94,35 @@ def customer_balance(customer: Customer) -> int:
 
 def set_customer_balance(customer: Customer, balance: int) -> None:
     customer.balance = balance
+
+
+def apply_customer_balance(
+    account: AccountState,
+    customer: Customer,
+    balance: int,
+    *,
+    invoice: Invoice,
+    now: int,
+    cause: RequestCause | None,
+) -> None:
+    """Finalization moved the customer's balance to ``balance``: record it as a customer balance
+    transaction (``applied_to_invoice``, or ``invoice_too_small`` for an amount carried because it was
+    below the minimum charge), which also moves ``customer.balance``."""
+    from ..customer_balance_transactions.models import CustomerBalanceStore
+
+    change = balance - customer_balance(customer)
+    if change == 0:
+        return
+    kind = "invoice_too_small" if invoice.below_minimum else "applied_to_invoice"
+    account.store(CustomerBalanceStore).post(
+        customer,
+        amount=change,
+        currency=invoice.currency,
+        type=kind,
+        now=now,
+        invoice=invoice.id,
+        cause=cause,
+    )
 
 
 def customer_currency(customer: Customer) -> str | None:
