@@ -742,6 +742,80 @@ def bench_peer(report: Report, n: int) -> None:
 # -- main ------------------------------------------------------------------------------------------
 
 
+# -- subscriptions stream: renewals ----------------------------------------------------------------
+
+
+def _renewal_world(n_subscriptions: int) -> tuple[Backend, Any, list[Any]]:
+    """A backend on its own clock with ``n_subscriptions`` metered subscriptions (one customer each)."""
+    from stripe_fake.clock import ManualClock
+    from stripe_fake.resources.payment_methods.models import PaymentMethodStore
+    from stripe_fake.resources.prices.models import PriceStore, build_price
+    from stripe_fake.resources.products.models import ProductStore
+    from stripe_fake.resources.subscriptions.models import NewItem, SubscriptionStore
+
+    clock = ManualClock()
+    clock.freeze(1_735_689_600)  # 2025-01-01
+    backend = Backend(clock=clock, config=_no_log())
+    customers, meter_id = _seed(backend, n_subscriptions)
+    account = backend.account()
+    now = backend.now()
+    product = account.store(ProductStore).create(name="API", now=now)
+    recurring = {"interval": "month", "usage_type": "metered", "meter": meter_id}
+    price = build_price(
+        {"currency": "usd", "unit_amount": 3, "recurring": recurring}, account, product=product.id, now=now
+    )
+    account.store(PriceStore).add(price)
+    store = account.store(SubscriptionStore)
+    payments = account.store(PaymentMethodStore)
+    subs = []
+    for customer in customers:
+        payments.set_outcome(customer, "succeed")
+        subs.append(store.create(customer=customer, items=[NewItem(price, None, {})], now=now))
+    return backend, clock, subs
+
+
+def _time_renewal(backend: Backend, clock: Any, target: int) -> float:
+    """Seconds to run every job due by ``target`` (renewals, then finalization and payment)."""
+    gc.collect()
+    clock.freeze(target)
+    t0 = time.perf_counter()
+    backend.run_due()
+    return time.perf_counter() - t0
+
+
+def bench_renewals(report: Report, quick: bool) -> None:
+    print("\n7. Renewals: scheduler jobs at period ends (draft, then finalization and payment an hour later)")
+    month_end = 1_738_368_000  # 2025-02-01, the first period end
+    results: dict[int, float] = {}
+    levels = [1_000, 100_000] if quick else [1_000, 1_000_000]
+    for level in levels:
+        backend, clock, subs = _renewal_world(1)
+        customer = subs[0].customer
+        clock.freeze(month_end - 60)
+        _fill(backend, [customer], level, month_end - 60 - 1_735_689_600)
+        results[level] = _time_renewal(backend, clock, month_end + 3_600)
+        assert subs[0].latest_invoice is not None
+        del backend
+    first, last = results[levels[0]], results[levels[-1]]
+    ratio = last / first
+    values = ", ".join(f"{lvl:,} events: {results[lvl] * 1e3:.2f} ms" for lvl in levels)
+    report.add(
+        Row("renewals", f"one renewal, customer with {values}", f"{ratio:.2f}x", "<= 1.5x", ratio <= 1.5)
+    )
+    count = 1_000 if quick else 10_000
+    backend, clock, subs = _renewal_world(count)
+    seconds = _time_renewal(backend, clock, month_end + 3_600)
+    invoices = sum(1 for sub in subs if sub.latest_invoice is not None)
+    assert invoices == count, f"{invoices} of {count} subscriptions were invoiced"
+    report.add(
+        Row(
+            "renewals",
+            f"{count:,} subscriptions renewed after one clock jump (invoice created, finalized, paid)",
+            f"{seconds / count * 1e6:.0f} µs per subscription",
+        )
+    )
+
+
 def versions() -> dict[str, str]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -778,7 +852,7 @@ def write_results(report: Report, info: dict[str, str], path: Path) -> None:
     path.write_text("\n".join(lines))
 
 
-SECTIONS = ("calls", "ingestion", "summaries", "memory", "fixture", "peer")
+SECTIONS = ("calls", "ingestion", "summaries", "memory", "fixture", "peer", "renewals")
 
 NOTES = [
     "Per-call ratios are medians of interleaved blocks; expect about ±0.02x between runs on a shared "
@@ -798,7 +872,7 @@ NOTES = [
     "log entry, idempotency result, response) instead of ~100: about 5x fewer young collections during "
     "the stream row, and full collections no longer grow with the number of stored events.",
     "Stored meter events are kept for the fake's lifetime, also after the 24-hour identifier window: a late "
-    "cancel must still answer \"can only be cancelled within 24 hours\", and `last` meters recompute from "
+    'cancel must still answer "can only be cancelled within 24 hours", and `last` meters recompute from '
     "them. The memory rows include them (identifier string, index entry, one slot in each column: ~220 B "
     "of the sparse case's per-event cost; the rest is the per-customer minute and hour buckets).",
 ]
@@ -838,6 +912,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_fixture(report, n)
     if "peer" in only:
         bench_peer(report, n)
+    if "renewals" in only:
+        bench_renewals(report, quick)
     report.notes.extend(NOTES)
     output = args.output or (None if quick else HERE / "RESULTS.md")
     if output is not None:

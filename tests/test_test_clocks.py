@@ -328,3 +328,66 @@ def test_error_rows(stripe_fake: StripeFake, situation: str) -> None:
         param,
         message,
     )
+
+
+# -- a year of renewals on a clock ------------------------------------------------------------------------
+
+
+def test_a_year_of_monthly_renewals_for_three_customers_in_steps(stripe_fake: StripeFake) -> None:
+    """Three customers on one clock with a licensed seat and metered calls each, advanced two months at
+    a time for a year: every renewal invoice, in order, stamped with clock time, usage billed."""
+    with freeze_time("2026-06-15T12:00:00Z"):  # real time: far from the clock's
+        clock = _clock(name="year")
+        meter = stripe.billing.Meter.create(
+            display_name="Calls", event_name="call", default_aggregation={"formula": "sum"}
+        )
+        seat = stripe.Price.create(
+            currency="usd", unit_amount=1000, recurring={"interval": "month"}, product_data={"name": "Seat"}
+        )
+        calls = stripe.Price.create(
+            currency="usd",
+            unit_amount=2,
+            recurring={"interval": "month", "usage_type": "metered", "meter": meter.id},
+            product_data={"name": "Calls"},
+        )
+        customers = []
+        for n in range(3):
+            customer = stripe.Customer.create(test_clock=clock.id, payment_method="pm_card_visa")
+            pm = stripe.Customer.list_payment_methods(customer.id).data[0].id
+            stripe.Customer.modify(customer.id, invoice_settings={"default_payment_method": pm})
+            stripe.Subscription.create(customer=customer.id, items=[{"price": seat.id}, {"price": calls.id}])
+            customers.append((customer.id, n + 1))
+        frozen = T0_TS
+        for step in range(6):
+            for customer_id, per_month in customers:  # usage this month and next, on clock time
+                stripe.billing.MeterEvent.create(
+                    event_name="call",
+                    payload={"stripe_customer_id": customer_id, "value": str(100 * per_month)},
+                )
+            target = _months_after(T0_TS, 2 * (step + 1))  # two months: the interval limit
+            stripe.test_helpers.TestClock.advance(clock.id, frozen_time=target)
+            frozen = target
+        last = stripe.Invoice.list(customer=customers[0][0], limit=1).data[0]
+        assert (last.created, last.status) == (frozen, "draft")  # exactly at a renewal: still a draft
+        stripe.test_helpers.TestClock.advance(clock.id, frozen_time=frozen + 3600)  # the finalization hour
+        assert stripe.test_helpers.TestClock.retrieve(clock.id).frozen_time == frozen + 3600
+    for customer_id, per_month in customers:
+        invoices = list(stripe.Invoice.list(customer=customer_id, limit=100).auto_paging_iter())[::-1]
+        assert [i.billing_reason for i in invoices] == ["subscription_create"] + ["subscription_cycle"] * 12
+        assert [i.created for i in invoices] == [_months_after(T0_TS, k) for k in range(13)]
+        assert all(i.status == "paid" for i in invoices)
+        # usage recorded at the start of every second month is billed in arrears the month after
+        metered = [sum(line.amount for line in i.lines.data if line.amount != 1000) for i in invoices[1:]]
+        expected = [2 * 100 * per_month if k % 2 == 0 else 0 for k in range(12)]
+        assert metered == expected
+    cycle = [e for e in stripe_fake.events if e["type"] == "invoice.created"]
+    stamps = [e["data"]["object"]["created"] for e in cycle]
+    assert stamps == sorted(stamps)
+
+
+def _months_after(start: int, months: int) -> int:
+    from datetime import datetime, timezone
+
+    moment = datetime.fromtimestamp(start, timezone.utc)
+    year, month = divmod(moment.month - 1 + months, 12)
+    return int(moment.replace(year=moment.year + year, month=month + 1).timestamp())

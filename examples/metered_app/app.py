@@ -1,7 +1,8 @@
 """The metered search API (Flask).
 
 ``POST /signup``  {"email", "payment_method"?} -> {"customer", "subscription"?}: creates the Stripe
-customer; with a payment method, also its monthly subscription to the metered search price.
+customer; with a payment method, also its monthly subscription to the metered search price; with
+``promo_code`` ``WELCOME``, a promotional billing credit for its usage (``credit_grant``).
 ``GET /search?q=...`` with ``X-Customer`` (and optionally ``X-Request-Id``): answers and bills one call.
 ``GET /usage?start=&end=&window=`` with ``X-Customer``: the customer's usage, read from Stripe.
 ``GET /pricing?calls=N``: the price list (Stripe prices by lookup key) and what N calls cost on each.
@@ -14,7 +15,7 @@ from typing import Any
 import stripe
 from flask import Flask, jsonify, request
 
-from . import billing, catalog
+from . import billing, catalog, settings
 from .usage import UsageReporter
 
 CATALOG = ["stripe meters", "meter events", "usage based billing", "summaries", "alerts"]
@@ -36,6 +37,9 @@ def create_app(client: stripe.StripeClient) -> Flask:
         email = body.get("email")
         if not email:
             return jsonify(error="email is required"), 400
+        promo = body.get("promo_code")
+        if promo is not None and promo != settings.WELCOME_PROMO_CODE:
+            return jsonify(error=f"unknown promo code {promo!r}"), 400
         existing = billing.find_customer(client, email)
         customer = existing or billing.create_customer(
             client, email, body.get("name"), payment_method=body.get("payment_method")
@@ -44,6 +48,8 @@ def create_app(client: stripe.StripeClient) -> Flask:
         if not existing and body.get("payment_method"):
             price = billing.ensure_price(client, meter_id)
             answer["subscription"] = billing.subscribe(client, customer, price)
+        if not existing and promo is not None:
+            answer["credit_grant"] = billing.grant_welcome_credit(client, customer)
         return jsonify(answer), 200 if existing else 201
 
     @app.get("/search")

@@ -70,6 +70,34 @@ def subscribe(client: stripe.StripeClient, customer: str, price: str) -> str:
     return subscription.id
 
 
+def grant_welcome_credit(client: stripe.StripeClient, customer: str) -> str:
+    """Give a new customer the promotional credit of the welcome promo code; returns the grant id."""
+    grant = client.v1.billing.credit_grants.create(
+        {
+            "customer": customer,
+            "name": "Welcome credit",
+            "category": "promotional",
+            "amount": {
+                "type": "monetary",
+                "monetary": {"currency": "usd", "value": settings.WELCOME_CREDIT_CENTS},
+            },
+            "applicability_config": {"scope": {"price_type": "metered"}},
+        }
+    )
+    return grant.id
+
+
+def credit_left(client: stripe.StripeClient, customer: str) -> int:
+    """The customer's unused billing credit (cents) that metered usage can still draw on."""
+    summary = client.v1.billing.credit_balance_summary.retrieve(
+        {
+            "customer": customer,
+            "filter": {"type": "applicability_scope", "applicability_scope": {"price_type": "metered"}},
+        }
+    )
+    return sum(b.available_balance.monetary.value for b in summary.balances if b.available_balance.monetary)
+
+
 @dataclass(frozen=True)
 class UsageWindow:
     start: int

@@ -12,3 +12,6 @@ VALUE_KEY = "value"
 CENTS_PER_CALL = 2
 PRODUCT_NAME = "Search API"
 PRICE_LOOKUP_KEY = "search_api_monthly"
+#: Promotional billing credit granted at sign-up with this promo code (pays for metered usage only).
+WELCOME_PROMO_CODE = "WELCOME"
+WELCOME_CREDIT_CENTS = 50

@@ -8,6 +8,7 @@ back the :class:`FakeResponse` it returns. It never raises: a bug in the fake be
 from __future__ import annotations
 
 import base64
+import copy
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -254,7 +255,9 @@ class Backend:
         if expand and isinstance(body, dict) and status < 300:
             if not isinstance(expand, list) or not all(isinstance(p, str) for p in expand):
                 raise invalid_request("Invalid array", param="expand")
-            body = apply_expand(body, expand, ctx.account.lookup)
+            # Expansion edits in place: work on a copy, as a handler's result may also be the
+            # ``data.object`` of an event it emitted (``emit_event(..., fresh=True)``).
+            body = apply_expand(copy.deepcopy(body), expand, ctx.account.lookup)
         headers = {"Request-Id": ctx.request_id, "Stripe-Version": ctx.api_version}
         if ctx.idempotency_key is not None:
             headers["Idempotency-Key"] = ctx.idempotency_key

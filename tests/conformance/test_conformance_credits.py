@@ -45,6 +45,35 @@ NULLABLE: dict[str, set[str]] = {
         "invoice",
         "metadata",
     },
+    "credit_note": {
+        "customer_account",
+        "customer_balance_transaction",
+        "memo",
+        "out_of_band_amount",
+        "reason",
+        "refunds.payment_record_refund",
+        "refunds.refund",
+        "refunds.type",
+        "shipping_cost",
+        "total_excluding_tax",
+        "voided_at",
+        "lines.invoice_line_item",
+        "lines.unit_amount",
+        "lines.unit_amount_decimal",
+        "lines.description",
+        "lines.metadata",
+        "lines.quantity",
+        "lines.taxes",
+    },
+    "credit_note_line_item": {
+        "description",
+        "invoice_line_item",
+        "metadata",
+        "quantity",
+        "taxes",
+        "unit_amount",
+        "unit_amount_decimal",
+    },
 }
 USD = {"type": "monetary", "monetary": {"currency": "usd", "value": 500}}
 METERED = {"scope": {"price_type": "metered"}}
@@ -94,12 +123,45 @@ def make_customer_balance_transaction(fake: StripeFake) -> dict[str, Any]:
     return _raw(stripe.Customer.create_balance_transaction(customer.id, amount=-500, currency="usd"))
 
 
+def _paid_invoice() -> Any:
+    customer = stripe.Customer.create(
+        payment_method="pm_card_visa", invoice_settings={"default_payment_method": "pm_card_visa"}
+    )
+    stripe.InvoiceItem.create(customer=customer.id, amount=1000, currency="usd", description="Consulting")
+    draft = stripe.Invoice.create(customer=customer.id, pending_invoice_items_behavior="include")
+    stripe.Invoice.finalize_invoice(draft.id)
+    return stripe.Invoice.pay(draft.id)
+
+
+def make_credit_note(fake: StripeFake) -> dict[str, Any]:
+    invoice = _paid_invoice()
+    return _raw(
+        stripe.CreditNote.create(
+            invoice=invoice.id,
+            lines=[
+                {"type": "invoice_line_item", "invoice_line_item": invoice.lines.data[0].id, "amount": 300},
+                {"type": "custom_line_item", "description": "Goodwill", "unit_amount": 100},
+            ],
+            refund_amount=200,
+            credit_amount=200,
+        )
+    )
+
+
+def make_credit_note_line(fake: StripeFake) -> dict[str, Any]:
+    note = make_credit_note(fake)
+    found: dict[str, Any] = _raw(stripe.CreditNote.list_lines(note["id"]))["data"][0]
+    return found
+
+
 PRODUCERS: dict[str, tuple[str, Callable[[StripeFake], dict[str, Any]]]] = {
     "credit_grant": ("billing.credit_grant", make_grant),
     "credit_balance_summary": ("billing.credit_balance_summary", make_summary),
     "credit_balance_transaction_debit": ("billing.credit_balance_transaction", make_transaction),
     "credit_balance_transaction_credit": ("billing.credit_balance_transaction", make_granted_transaction),
     "customer_balance_transaction": ("customer_balance_transaction", make_customer_balance_transaction),
+    "credit_note": ("credit_note", make_credit_note),
+    "credit_note_line_item": ("credit_note_line_item", make_credit_note_line),
 }
 
 

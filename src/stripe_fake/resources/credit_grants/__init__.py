@@ -1,7 +1,7 @@
 """Credit grants: state and rules (models.py, ledger.py), HTTP (responses.py), routes (urls.py).
 
-Invoices apply credits by calling :meth:`CreditGrantStore.allocate` / ``restore`` / ``release``
-directly (``invoices/ports.py``): a downward call, no registry.
+Invoices draw on the ledger directly (``invoices/ports.py``: ``CreditGrantStore.allocate`` while
+building and at finalization, ``restore`` on void, ``release`` when a draft is deleted).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def install(bus: Bus, scheduler: Scheduler) -> None:
-    """Register the expiry job."""
+    """Register the expiry job (a grant's credit expires at its ``expires_at``)."""
     from .models import EXPIRE_JOB, run_expiry
 
     scheduler.register(EXPIRE_JOB, run_expiry)

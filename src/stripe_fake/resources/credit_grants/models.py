@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from ...scheduler import Job
     from ...state import AccountState
 
+#: The old name of the cause type (invoices' ports import it): the request that caused a change.
+_Cause = RequestCause
+
 EXPIRE_JOB = "credit_grants.expire"
 MAX_UNUSED_GRANTS = 100
 MAX_SCOPE_PRICES = 20
@@ -447,7 +450,8 @@ class CreditGrantStore:
         if invoice is not None:
             self.release(invoice)
         if not final:
-            if invoice is not None and allocations:
+            # only a stored invoice (``in_...``) holds credit; a preview (``upcoming_in...``) computes
+            if invoice is not None and invoice.startswith("in_") and allocations:
                 self.holds[invoice] = allocations
                 for a in allocations:
                     per_grant = self.held.setdefault(a.grant, {})

@@ -66,14 +66,14 @@ def emit_event(
 
     ``cause`` is the request that caused it (``ctx.cause``); ``None`` is scheduled work (the event's
     ``request.id`` is null), unless the older ``request_id``/``idempotency_key`` are given.
-    ``data_object`` is copied, unless ``fresh`` says the caller built it for this event alone (a new
-    render nobody else holds), which saves a deep copy.
+    ``data_object`` and ``previous_attributes`` are copied, unless ``fresh`` says the caller built
+    both for this event alone (new renders nobody else holds), which saves the deep copies.
     """
     if cause is not None:
         request_id, idempotency_key = cause.request_id, cause.idempotency_key
     data: dict[str, Any] = {"object": data_object if fresh else copy.deepcopy(data_object)}
     if previous_attributes is not None:
-        data["previous_attributes"] = copy.deepcopy(previous_attributes)
+        data["previous_attributes"] = previous_attributes if fresh else copy.deepcopy(previous_attributes)
     event: dict[str, Any] = {
         "id": new_id("evt"),
         "object": "event",
