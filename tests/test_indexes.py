@@ -10,6 +10,7 @@ import stripe
 
 from stripe_fake import StripeFake
 from stripe_fake.http.idempotency import KEY_TTL, IdempotencyStore
+from stripe_fake.resources.meter_events.models import MeterEventStore
 
 
 def _ids(page: stripe.ListObject) -> list[str]:  # type: ignore[type-arg]
@@ -91,3 +92,72 @@ def test_idempotency_results_expire_in_due_order_also_when_the_clock_went_back(
         stripe.Customer.list()  # GETs do not prune; a POST does
         stripe.Customer.create(name="later")
         assert len(store.results) == 1  # only the last create's
+
+
+def test_summary_ids_are_stable_and_cursors_decode_to_their_window(stripe_fake: StripeFake) -> None:
+    meter = stripe.billing.Meter.create(
+        display_name="Calls", event_name="calls", default_aggregation={"formula": "sum"}
+    )
+    customer, other = stripe.Customer.create(), stripe.Customer.create()
+    now = stripe_fake.backend.now()
+    day = now - now % 86400 - 86400
+    for hour in range(0, 24, 2):  # every other hour of yesterday has usage
+        for who in (customer, other):
+            stripe.billing.MeterEvent.create(
+                event_name="calls",
+                payload={"stripe_customer_id": who.id, "value": str(hour + 1)},
+                timestamp=day + hour * 3600 + 60,
+            )
+
+    def summaries(who: stripe.Customer, **extra: object) -> stripe.ListObject:  # type: ignore[type-arg]
+        return stripe.billing.Meter.list_event_summaries(
+            meter.id,
+            customer=who.id,
+            start_time=day,
+            end_time=day + 86400,
+            value_grouping_window="hour",
+            **extra,
+        )
+
+    every = summaries(customer, limit=100).data
+    assert [s.aggregated_value for s in every] == [hour + 1 for hour in range(22, -1, -2)]  # newest first
+    assert len({s.id for s in every}) == 12
+    paged = [s.id for s in summaries(customer, limit=5).auto_paging_iter()]
+    assert paged == [s.id for s in every]  # same ids page by page
+    back = summaries(customer, limit=3, ending_before=every[7].id).data
+    assert [s.id for s in back] == [s.id for s in every[4:7]]
+    whole = stripe.billing.Meter.list_event_summaries(
+        meter.id, customer=customer.id, start_time=day, end_time=day + 86400
+    )
+    assert whole.data[0].id not in {s.id for s in every}  # another window, another id
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        summaries(customer, starting_after=summaries(other, limit=1).data[0].id)  # another customer's
+    assert (info.value.http_status, info.value.param) == (400, "starting_after")
+    with pytest.raises(stripe.InvalidRequestError):
+        summaries(customer, starting_after="mtrusg_notarealone")
+
+
+def test_large_request_bodies_are_kept_as_a_digest_and_still_replay(
+    stripe_fake: StripeFake, client: stripe.StripeClient
+) -> None:
+    from stripe_fake.http.idempotency import LARGE_BODY
+
+    stripe.billing.Meter.create(
+        display_name="Calls", event_name="calls", default_aggregation={"formula": "sum"}
+    )
+    customer = stripe.Customer.create()
+    session = client.v2.billing.meter_event_session.create()
+    stream = stripe.StripeClient(session.authentication_token)
+    events = [{"event_name": "calls", "payload": {"stripe_customer_id": customer.id, "value": "1"}}] * 100
+    options = {"idempotency_key": "stream-1"}
+    stream.v2.billing.meter_event_stream.create(params={"events": events}, options=options)  # type: ignore[typeddict-item]
+    assert len(stripe_fake.requests[-1].request_body) > LARGE_BODY
+    stream.v2.billing.meter_event_stream.create(params={"events": events}, options=options)  # type: ignore[typeddict-item]
+    assert stripe_fake.requests[-1].headers.get("idempotency-key") == "stream-1"
+    store = stripe_fake.account().store(IdempotencyStore)
+    assert all(len(saved[3]) <= LARGE_BODY for saved in store.results.values())  # nothing large is kept
+    with pytest.raises(stripe.IdempotencyError):
+        stream.v2.billing.meter_event_stream.create(params={"events": events[:99]}, options=options)  # type: ignore[typeddict-item]
+    assert (
+        len(stripe_fake.account().store(MeterEventStore).by_identifier) == 100
+    )  # the replay stored nothing twice

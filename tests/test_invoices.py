@@ -461,3 +461,24 @@ def test_subscription_invoice_items_wait_for_that_subscriptions_invoice(
     )
     assert [line.parent.invoice_item_details.invoice_item for line in only.lines.data] == [for_sub.id]
     assert only.parent.subscription_details.subscription == sub.id and only.billing_reason == "manual"
+
+
+def test_test_clock_customer_invoices_live_on_clock_time(stripe_fake: StripeFake) -> None:
+    start = ts(2025, 1, 1)
+    clock = stripe.test_helpers.TestClock.create(frozen_time=start)
+    customer = _customer(test_clock=clock.id)
+    item = stripe.InvoiceItem.create(customer=customer.id, amount=1500, currency="usd")
+    assert (item.date, item.test_clock) == (start, clock.id)
+    draft = stripe.Invoice.create(
+        customer=customer.id, pending_invoice_items_behavior="include", auto_advance=True
+    )
+    assert (draft.created, draft.test_clock, draft.automatically_finalizes_at) == (
+        start,
+        clock.id,
+        start + HOUR,
+    )
+    stripe_fake.run_due()  # the account clock (today) never runs the clock's jobs
+    assert stripe.Invoice.retrieve(draft.id).status == "draft"
+    stripe.test_helpers.TestClock.advance(clock.id, frozen_time=start + HOUR)
+    paid = stripe.Invoice.retrieve(draft.id)
+    assert paid.status == "paid" and paid.status_transitions.paid_at == start + HOUR

@@ -332,3 +332,102 @@ def test_test_clock_drives_the_renewal(stripe_fake: StripeFake) -> None:
     assert renewal.created == ts(2025, 2, 1) and renewal.total == 30 and renewal.status == "paid"
     assert stripe.Subscription.list().data == []  # clock subscriptions need customer or test_clock
     assert [s.id for s in stripe.Subscription.list(test_clock=clock.id)] == [sub.id]
+
+
+def test_clock_advance_limit_and_clock_deletion(stripe_fake: StripeFake) -> None:
+    clock = stripe.test_helpers.TestClock.create(frozen_time=ts(2025, 1, 1))
+    customer = stripe.Customer.create(test_clock=clock.id)
+    price = make_price(stripe_fake, meter=make_meter(), unit_amount=5)
+    sub = stripe.Subscription.create(customer=customer.id, items=[{"price": price}])
+    from stripe_fake.resources.subscriptions.models import SubscriptionStore, two_intervals_after
+
+    store = stripe_fake.account().store(SubscriptionStore)
+    assert two_intervals_after(store, (customer.id,), ts(2025, 1, 1)) == ts(2025, 3, 1)
+    # The clock's deletion message (published by test clocks) cancels the subscriptions it names.
+    from stripe_fake.resources.test_clocks.models import TestClockDeleted
+
+    account = stripe_fake.account()
+    with stripe_fake.backend.lock:
+        account.bus.publish(account, TestClockDeleted(clock.id, (customer.id,), ts(2025, 1, 2)))
+    stripe_fake.assert_event("customer.subscription.deleted", id=sub.id, count=1)
+
+
+def test_late_usage_inside_the_draft_hour_counts_after_finalization_not(stripe_fake: StripeFake) -> None:
+    with freeze_time("2025-01-10") as frozen:
+        customer = paying_customer()
+        price = make_price(stripe_fake, meter=make_meter(), unit_amount=100)
+        stripe.Subscription.create(customer=customer.id, items=[{"price": price}])
+        usage(customer, 2)
+        frozen.move_to("2025-02-10 00:30:00")
+        usage(customer, 3, at=ts(2025, 2, 9, 23))  # reported late, inside the draft hour
+        frozen.move_to("2025-02-10 01:00:01")
+        usage(customer, 4, at=ts(2025, 2, 9, 23, 30))  # after finalization: not on that invoice
+        [renewal] = invoices(customer)
+    assert renewal.status == "paid" and renewal.lines.data[0].quantity == 5 and renewal.total == 500
+
+
+def test_pause_and_resume(stripe_fake: StripeFake) -> None:
+    with freeze_time("2025-01-10") as frozen:
+        customer = paying_customer()
+        price = make_price(stripe_fake, meter=make_meter(), unit_amount=100)
+        sub = stripe.Subscription.create(customer=customer.id, items=[{"price": price}])
+        usage(customer, 2)
+        frozen.move_to("2025-01-20")
+        paused = stripe.Subscription.pause(sub.id)
+        assert paused.status == "paused"
+        [final] = invoices(customer)
+        assert final.lines.data[0].quantity == 2 and final.billing_reason == "subscription_update"
+        frozen.move_to("2025-04-01")
+        assert len(invoices(customer)) == 1  # nothing renews while paused
+        resumed = stripe.Subscription.resume(sub.id)
+        assert resumed.status == "active"
+        item = resumed["items"].data[0]
+        assert (item.current_period_start, item.current_period_end) == (ts(2025, 4, 1), ts(2025, 5, 1))
+    stripe_fake.assert_event("customer.subscription.paused", id=sub.id, count=1)
+    stripe_fake.assert_event("customer.subscription.resumed", id=sub.id, count=1)
+
+
+def test_billing_cycle_anchor_now_bills_at_once_and_restarts_periods(stripe_fake: StripeFake) -> None:
+    with freeze_time("2025-01-10") as frozen:
+        customer = paying_customer()
+        calls = make_price(stripe_fake, meter=make_meter(), unit_amount=100)
+        seat = make_price(stripe_fake, unit_amount=1000)
+        sub = stripe.Subscription.create(customer=customer.id, items=[{"price": calls}, {"price": seat}])
+        usage(customer, 3)
+        frozen.move_to("2025-01-25")
+        updated = stripe.Subscription.modify(
+            sub.id, billing_cycle_anchor={"type": "now"}, proration_behavior="none"
+        )
+        assert updated.billing_cycle_anchor == ts(2025, 1, 25)
+        assert {i.current_period_end for i in updated["items"].data} == {ts(2025, 2, 25)}
+        latest = stripe.Invoice.retrieve(updated.latest_invoice)
+    assert latest.billing_reason == "subscription_update"
+    assert sorted(line.amount for line in latest.lines.data) == [300, 1000]
+
+
+def test_quantity_change_bills_from_the_next_renewal(stripe_fake: StripeFake) -> None:
+    with freeze_time("2025-01-10") as frozen:
+        customer = paying_customer()
+        seat = make_price(stripe_fake, unit_amount=1000)
+        sub = stripe.Subscription.create(customer=customer.id, items=[{"price": seat, "quantity": 1}])
+        item = sub["items"].data[0].id
+        changed = stripe.SubscriptionItem.modify(item, quantity=3, proration_behavior="none")
+        assert changed.quantity == 3
+        frozen.move_to("2025-02-10 01:00:00")
+        renewal = invoices(customer)[-1]
+    assert renewal.lines.data[0].quantity == 3 and renewal.total == 3000
+
+
+@pytest.mark.stripe_fake(invoice_payment_retries=[3])
+def test_past_due_back_to_active_when_the_retry_pays(stripe_fake: StripeFake) -> None:
+    with freeze_time("2025-01-10") as frozen:
+        customer = paying_customer()
+        price = make_price(stripe_fake, meter=make_meter(), unit_amount=100)
+        sub = stripe.Subscription.create(customer=customer.id, items=[{"price": price}])
+        usage(customer, 2)
+        stripe_fake.set_payment_outcome(customer.id, "decline")
+        frozen.move_to("2025-02-10 01:00:00")
+        assert stripe.Subscription.retrieve(sub.id).status == "past_due"
+        stripe_fake.set_payment_outcome(customer.id, None)
+        frozen.move_to("2025-02-13 02:00:00")
+        assert stripe.Subscription.retrieve(sub.id).status == "active"

@@ -319,3 +319,17 @@ def test_rejected_update_changes_nothing(stripe_fake: StripeFake, customer: Any,
     assert error.http_status == 400 and error.param == "items[1][id]"
     assert raw(stripe.Subscription.retrieve(sub.id)) == before
     assert len(stripe_fake.events) == events
+
+
+def test_expand_latest_invoice_and_customer(stripe_fake: StripeFake) -> None:
+    customer = stripe.Customer.create(
+        payment_method="pm_card_visa", invoice_settings={"default_payment_method": "pm_card_visa"}
+    )
+    seat = make_price(stripe_fake, unit_amount=900)
+    sub = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": seat}], expand=["latest_invoice", "customer"]
+    )
+    assert sub.latest_invoice.object == "invoice" and sub.latest_invoice.status == "paid"
+    assert sub.customer.id == customer.id
+    again = stripe.Subscription.retrieve(sub.id, expand=["latest_invoice"])
+    assert again.latest_invoice.id == sub.latest_invoice.id

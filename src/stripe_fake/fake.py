@@ -165,16 +165,17 @@ class StripeFake:
         offset) from then on. Under freezegun / time-machine, move the frozen time instead.
         """
         from .clock import ManualClock
-        from .resources import SubscriptionStore
 
         subscription_id = subscription if isinstance(subscription, str) else subscription["id"]
         with self.backend.locked():
             state = self.account(account)
-            sub = state.store(SubscriptionStore).require(subscription_id)
-            end = sub.next_period_end()
-            if end is None or sub.ended:
-                return None
-            target = end + (self.config.invoice_finalization_delay if finalize else 0)
+            if state.lookup(subscription_id) is None:
+                raise LookupError(f"No such subscription: {subscription_id!r}")
+            # The subscription's next period end is its pending "subscriptions.period_end" job.
+            jobs = self.backend.scheduler.pending_for("subscriptions.period_end", subscription_id)
+            if not jobs:
+                return None  # ended, paused or incomplete: no renewal to reach
+            target = jobs[0].due + (self.config.invoice_finalization_delay if finalize else 0)
             clock = self.backend.clock
             if not isinstance(clock, ManualClock):
                 clock = ManualClock()
@@ -182,8 +183,9 @@ class StripeFake:
             if clock.now() < target:
                 clock.set(target)
             self.backend.run_due()
-            latest = sub.latest_invoice
-            return state.lookup(latest) if latest is not None else None
+            rendered = state.lookup(subscription_id) or {}
+            latest = rendered.get("latest_invoice")
+            return state.lookup(latest) if isinstance(latest, str) else None
 
     def flush_error_reports(self) -> list[dict[str, Any]]:
         """Send every pending asynchronous meter-event error report now (as thin events); returns them.

@@ -10,9 +10,11 @@ import time
 from collections.abc import Callable
 
 import httpx
+import stripe
 from compat import v1
 from conftest import KEY, client_for, connect, json_body, post, raw, read_response, status_of
 
+from stripe_fake.config import FakeConfig
 from stripe_fake.server import StripeFakeServer
 
 Live = Callable[..., StripeFakeServer]
@@ -174,3 +176,16 @@ def test_keep_alive_and_a_json_404(live: Live) -> None:
         missing = http.get("/v1/nothing_here")
     assert missing.status_code == 404
     assert missing.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_a_simulated_network_failure_drops_the_connection(live: Live) -> None:
+    config = FakeConfig(record_requests=False, fail_next=[{"target": "customers.create", "error": "network"}])
+    server = live(config=config)
+    client = client_for(server, max_network_retries=0)
+    try:
+        v1(client).customers.create()
+    except stripe.APIConnectionError:
+        pass
+    else:
+        raise AssertionError("the injected network failure was answered")
+    assert v1(client).customers.create().id.startswith("cus_")  # the server is fine afterwards

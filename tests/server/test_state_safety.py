@@ -194,3 +194,24 @@ def test_state_folder_must_exist(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "folder of the --state file does not exist" in result.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_billing_objects_round_trip_through_the_restricted_loader(live: Live, tmp_path: Path) -> None:
+    """Every store the billing half adds loads under the restricted unpickler (nothing is refused)."""
+    state = tmp_path / "state.bin"
+    first = live(state_path=state)
+    client = client_for(first)
+    customer = v1(client).customers.create({"email": "bill@example.com"})
+    product = v1(client).products.create({"name": "Plan"})
+    price = v1(client).prices.create(
+        {"product": product.id, "currency": "usd", "unit_amount": 1000, "recurring": {"interval": "month"}}
+    )
+    v1(client).invoice_items.create({"customer": customer.id, "amount": 500, "currency": "usd"})
+    invoice = v1(client).invoices.create({"customer": customer.id})
+    assert httpx.post(f"{first.url}/_stripe_fake/state/save").status_code == 200
+    second = live(state_path=state)
+    assert second.loaded_state
+    again = client_for(second)
+    assert v1(again).prices.retrieve(price.id).unit_amount == 1000
+    assert v1(again).invoices.retrieve(invoice.id).customer == customer.id
+    assert v1(again).customers.retrieve(customer.id).email == "bill@example.com"

@@ -13,8 +13,7 @@ import hashlib
 import heapq
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .decoding import decode_params
 from .errors import StripeError
@@ -34,35 +33,55 @@ VALIDATION_CODES = frozenset({"string_too_long", "invalid_json"})
 Execute = Callable[["RequestContext"], FakeResponse]
 
 
-@dataclass(slots=True)
-class SavedResult:
-    """The first response given for one key, and the raw request it answered.
+#: One saved result: ``(method, path, query, body, created, request_id, status, response body,
+#: response header pairs)``. Plain tuples of strings, ints and bytes (no dict: a dict element keeps a
+#: tuple tracked): the garbage collector stops tracking them after their first collections, so 300k
+#: saved results add nothing to a full collection's pause (a dataclass would add two tracked objects
+#: each). The request is kept as
+#: sent (nothing a handler could have changed); its digest is only computed if the key comes again.
+SavedResult = tuple[str, str, str, bytes, int, str, int, bytes, tuple[tuple[str, str], ...]]
+_CREATED: Final = 4
+_REQUEST_ID: Final = 5
+_STATUS: Final = 6
+_BODY: Final = 7
+_HEADERS: Final = 8
 
-    The request is kept as sent (query string and body bytes: nothing the garbage collector has to
-    track, and nothing a handler could have changed); its digest is only computed when the key is
-    used again, so a first use costs no canonical JSON dump and hash.
-    """
 
-    method: str
-    path: str
-    query: str
-    body: bytes
-    created: int
-    request_id: str
-    response: FakeResponse
-    _fingerprint: str | None = field(default=None, repr=False, compare=False)
+#: Request bodies longer than this are saved as a digest of their bytes, not the bytes (a 100-event
+#: stream call would keep ~17 kB for 24 hours); a retry of one matches only if it sends the same bytes.
+LARGE_BODY = 2048
+_DIGEST = b"sha256:"
 
-    @property
-    def fingerprint(self) -> str:
-        """A digest of method, path and decoded parameters (see :func:`fingerprint`)."""
-        if self._fingerprint is None:
-            raw = FakeRequest(self.method, "", self.path, self.query, {}, self.body)
-            try:
-                params = decode_params(raw)
-            except StripeError:
-                params = {}
-            self._fingerprint = _digest(self.method, self.path, params)
-        return self._fingerprint
+
+def saved_body(body: bytes) -> bytes:
+    """What the store keeps of a request body: the body, or the digest of a large one."""
+    if len(body) <= LARGE_BODY:
+        return body
+    return _DIGEST + hashlib.sha256(body).digest()
+
+
+def same_request(
+    saved: SavedResult, ctx: RequestContext, fingerprints: dict[tuple[str, str], str], scope: tuple[str, str]
+) -> bool:
+    """Whether ``ctx`` repeats the saved request (same method, path and parameters)."""
+    kept = saved[3]
+    if kept.startswith(_DIGEST) and len(kept) == len(_DIGEST) + 32 and len(ctx.request.body) > LARGE_BODY:
+        request = ctx.request
+        return (request.method, request.path, request.query, saved_body(request.body)) == saved[:4]
+    known = fingerprints.get(scope)
+    if known is None:
+        known = fingerprints[scope] = saved_fingerprint(saved)
+    return known == fingerprint(ctx)
+
+
+def saved_fingerprint(saved: SavedResult) -> str:
+    """A digest of the saved request's method, path and decoded parameters (see :func:`fingerprint`)."""
+    method, path, query, body = saved[0], saved[1], saved[2], saved[3]
+    try:
+        params = decode_params(FakeRequest(method, "", path, query, {}, body))
+    except StripeError:
+        params = {}
+    return _digest(method, path, params)
 
 
 class IdempotencyStore:
@@ -75,6 +94,8 @@ class IdempotencyStore:
         self.account = account
         self.results: dict[tuple[str, str], SavedResult] = {}
         self.in_flight: set[tuple[str, str]] = set()
+        # Fingerprints of saved requests, computed the first time their key is used again.
+        self.fingerprints: dict[tuple[str, str], str] = {}
         # (expiry, order, scope) of every saved result, soonest first: pruning pops only what is due
         # (O(due items)), whatever the clock did (freezegun may move it backwards between saves).
         self._expiries: list[tuple[int, int, tuple[str, str]]] = []
@@ -84,7 +105,8 @@ class IdempotencyStore:
 
     def save(self, scope: tuple[str, str], saved: SavedResult) -> None:
         self.results[scope] = saved
-        expiry = saved.created + KEY_TTL
+        self.fingerprints.pop(scope, None)
+        expiry = saved[_CREATED] + KEY_TTL
         self._saved_count += 1
         heapq.heappush(self._expiries, (expiry, self._saved_count, scope))
         if self._next_expiry is None or expiry < self._next_expiry:
@@ -98,8 +120,9 @@ class IdempotencyStore:
         while expiries and expiries[0][0] <= now:
             _, _, scope = heapq.heappop(expiries)
             saved = self.results.get(scope)
-            if saved is not None and now - saved.created >= KEY_TTL:
+            if saved is not None and now - saved[_CREATED] >= KEY_TTL:
                 del self.results[scope]
+                self.fingerprints.pop(scope, None)
         self._next_expiry = expiries[0][0] if expiries else None
 
 
@@ -163,12 +186,12 @@ def key_too_long_error(key: str) -> StripeError:
 def replay(saved: SavedResult, request_id: str) -> FakeResponse:
     """The saved response again, marked as a replay (it gets a new ``Request-Id``)."""
     headers = {
-        **saved.response.headers,
+        **dict(saved[_HEADERS]),
         "Request-Id": request_id,
         "Idempotent-Replayed": "true",
-        "Original-Request": saved.request_id,
+        "Original-Request": saved[_REQUEST_ID],
     }
-    return FakeResponse(saved.response.status, saved.response.body, headers)
+    return FakeResponse(saved[_STATUS], saved[_BODY], headers)
 
 
 def run(
@@ -190,7 +213,7 @@ def run(
         store.prune(ctx.now)
     saved = store.results.get(scope)
     if saved is not None:
-        if saved.fingerprint != fingerprint(ctx):
+        if not same_request(saved, ctx, store.fingerprints, scope):
             raise mismatch_error(ctx, key)
         return replay(saved, ctx.request_id)
     if scope in store.in_flight:
@@ -204,10 +227,20 @@ def run(
                 raise
             response = render_error(err)
         request = ctx.request
-        saved = SavedResult(
-            request.method, request.path, request.query, request.body, ctx.now, ctx.request_id, response
+        store.save(
+            scope,
+            (
+                request.method,
+                request.path,
+                request.query,
+                saved_body(request.body),
+                ctx.now,
+                ctx.request_id,
+                response.status,
+                response.body,
+                tuple(response.headers.items()),
+            ),
         )
-        store.save(scope, saved)
         return response
     finally:
         store.in_flight.discard(scope)

@@ -21,6 +21,12 @@ LIST_PARAMS: dict[str, Field] = {
 }
 
 
+def list_object(url: str, data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    """A v1 list envelope (``object: list``): list endpoints and embedded sub-lists (invoice ``lines``,
+    subscription ``items``) render through this one function."""
+    return {"object": "list", "data": data, "has_more": has_more, "url": url}
+
+
 def paginate(
     items: Sequence[T],
     params: dict[str, Any],
@@ -50,7 +56,7 @@ def paginate(
             cursor = after if after is not None else before
             raise resource_missing(kind, str(cursor), param=param, status=400)
         page, has_more = found
-        return {"object": "list", "data": [render(item) for item in page], "has_more": has_more, "url": url}
+        return list_object(url, [render(item) for item in page], has_more)
     if after is not None:
         index = _index_of(items, after, key, kind, "starting_after")
         page = items[index + 1 : index + 1 + limit]
@@ -63,7 +69,7 @@ def paginate(
     else:
         page = items[:limit]
         has_more = limit < len(items)
-    return {"object": "list", "data": [render(item) for item in page], "has_more": has_more, "url": url}
+    return list_object(url, [render(item) for item in page], has_more)
 
 
 def _index_of(items: Sequence[T], object_id: str, key: Callable[[T], str], kind: str, param: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -44,6 +45,12 @@ class Route:
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
+@functools.cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """The compiled matcher of a path pattern (built once per process: every fake has a router)."""
+    return re.compile("^" + _PARAM.sub(r"(?P<\1>[^/]+)", pattern) + "$")
+
+
 class Router:
     """Matches a method and path to a route; static paths are a dict lookup."""
 
@@ -59,8 +66,7 @@ class Router:
         if "{" not in route.pattern:
             self._static[(route.method, route.pattern)] = route
             return
-        regex = "^" + _PARAM.sub(r"(?P<\1>[^/]+)", route.pattern) + "$"
-        self._dynamic.append((route.method, re.compile(regex), route))
+        self._dynamic.append((route.method, _regex(route.pattern), route))
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         route = self._static.get((method, path))

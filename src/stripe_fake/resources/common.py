@@ -6,6 +6,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from ..http.errors import resource_missing
+from ..http.pagination import list_object
+
+__all__ = ["NewestFirst", "ObjectTable", "apply_metadata", "changed", "list_object"]
 
 T = TypeVar("T")
 
@@ -180,3 +183,9 @@ def apply_metadata(current: dict[str, str], update: Any) -> dict[str, str]:
             param="metadata",
         )
     return merged
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """An update event's ``previous_attributes``: the old value of each top-level field of ``after``
+    (two renders of one object) that changed; a field new in ``after`` had the value ``None``."""
+    return {key: before.get(key) for key in after if before.get(key) != after.get(key)}

@@ -227,4 +227,3 @@ class CustomerStore(ResourceStore[Customer]):
         if found is None or found.deleted:
             raise resource_missing("customer", customer_id, param=param, status=400)
         return found
-

@@ -22,7 +22,7 @@ from ...http.schema import (
     in_range,
     validate,
 )
-from ..common import apply_metadata
+from ..common import apply_metadata, changed
 from ..events.models import emit_from_request
 from ..search import search
 from ..subscriptions.models import SubscriptionStore
@@ -187,11 +187,6 @@ def update_customer(ctx: RequestContext) -> dict[str, Any]:
     if previous:
         emit_from_request(ctx, "customer.updated", after, previous)
     return after
-
-
-def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """``previous_attributes``: the old value of each top-level field that changed."""
-    return {key: before[key] for key in after if before.get(key) != after.get(key)}
 
 
 def delete_customer(ctx: RequestContext) -> dict[str, Any]:

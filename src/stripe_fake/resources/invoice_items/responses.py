@@ -15,6 +15,7 @@ from ..invoices.models import DRAFT, Invoice, InvoiceStore
 from ..invoices.ports import (
     PriceStore,
     ProductStore,
+    clock_now,
     line_amount,
     require_customer,
     require_price,
@@ -215,6 +216,7 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
             f"The invoice {invoice.id} is not an invoice of the subscription {subscription}.",
             param="subscription",
         )
+    now = clock_now(ctx.account, customer.test_clock, ctx.now)
     quantity = _quantity(params, Decimal(1))
     default_currency = params.get("currency") or (invoice.currency if invoice else customer.currency)
     amount, currency, price, product, unit, price_data = _pricing(
@@ -226,7 +228,7 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
             f"({invoice.currency}).",
             param="currency",
         )
-    start, end = _period(params, ctx.now)
+    start, end = _period(params, now)
     store = ctx.store(InvoiceItemStore)
     if price_data is not None:
         price = _hidden_price(ctx, price_data)
@@ -234,7 +236,7 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
     item = store.add(
         InvoiceItem(
             id=store.new_id(),
-            created=ctx.now,
+            created=now,
             livemode=ctx.account.livemode,
             customer=customer.id,
             currency=currency,
@@ -254,9 +256,9 @@ def create_invoice_item(ctx: RequestContext) -> dict[str, Any]:
         )
     )
     if invoice is not None:
-        ctx.store(InvoiceStore).add_item(invoice, item, now=ctx.now)
+        ctx.store(InvoiceStore).add_item(invoice, item, now=now)
     rendered = item.render()
-    emit_event(ctx.account, "invoiceitem.created", rendered, now=ctx.now, cause=ctx.cause)
+    emit_event(ctx.account, "invoiceitem.created", rendered, now=now, cause=ctx.cause)
     return rendered
 
 

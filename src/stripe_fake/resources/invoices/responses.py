@@ -23,7 +23,7 @@ from ...http.schema import (
 )
 from ..common import apply_metadata
 from .models import DRAFT, OPEN, PAID, UNCOLLECTIBLE, VOID, Invoice, InvoiceStore, Payment
-from .ports import ChargeResult, require_customer, require_subscription
+from .ports import ChargeResult, clock_now, require_customer, require_subscription
 
 _COLLECTION = Enum(["charge_automatically", "send_invoice"])
 _FIVE_YEARS = 5 * 366 * 86_400
@@ -132,6 +132,11 @@ def _invoice(ctx: RequestContext) -> Invoice:
     return ctx.store(InvoiceStore).require(ctx.path["invoice"])
 
 
+def _now(ctx: RequestContext, invoice: Invoice) -> int:
+    """The invoice's time: its test clock's, else the account clock."""
+    return clock_now(ctx.account, invoice.test_clock, ctx.now)
+
+
 def _render(ctx: RequestContext, invoice: Invoice, params: dict[str, Any]) -> dict[str, Any]:
     return invoice.render(include=_include(params))
 
@@ -185,8 +190,9 @@ _PLAIN = (
 def create_invoice(ctx: RequestContext) -> dict[str, Any]:
     params = validate(CREATE, ctx.params)
     customer = require_customer(ctx.account, params["customer"])
+    now = clock_now(ctx.account, customer.test_clock, ctx.now)
     collection_method = params.get("collection_method", "charge_automatically")
-    _check_dates(params, ctx.now, collection_method)
+    _check_dates(params, now, collection_method)
     if collection_method == "send_invoice" and "days_until_due" not in params and "due_date" not in params:
         raise invalid_request(
             "Invoices with `collection_method=send_invoice` need a `days_until_due` or a `due_date`.",
@@ -202,7 +208,7 @@ def create_invoice(ctx: RequestContext) -> dict[str, Any]:
     currency = params.get("currency")
     invoice = ctx.store(InvoiceStore).create(
         customer,
-        now=ctx.now,
+        now=now,
         cause=ctx.cause,
         currency=currency.lower() if currency else None,
         collection_method=collection_method,
@@ -228,7 +234,7 @@ def update_invoice(ctx: RequestContext) -> dict[str, Any]:
         if frozen or ("auto_advance" in params and invoice.status != OPEN):
             raise _not_editable(invoice)
     collection_method = params.get("collection_method", invoice.collection_method)
-    _check_dates(params, ctx.now, collection_method)
+    _check_dates(params, _now(ctx, invoice), collection_method)
     changes = _fields(params, _PLAIN)
     if "collection_method" in params:
         changes["collection_method"] = collection_method
@@ -241,7 +247,7 @@ def update_invoice(ctx: RequestContext) -> dict[str, Any]:
         changes["automatically_finalizes_at"] = params["automatically_finalizes_at"]
     if "metadata" in params:
         changes["metadata"] = apply_metadata(invoice.metadata, params["metadata"])
-    ctx.store(InvoiceStore).update(invoice, changes, now=ctx.now, cause=ctx.cause)
+    ctx.store(InvoiceStore).update(invoice, changes, now=_now(ctx, invoice), cause=ctx.cause)
     return _render(ctx, invoice, params)
 
 
@@ -254,7 +260,7 @@ def delete_invoice(ctx: RequestContext) -> dict[str, Any]:
         raise invalid_request(
             "You can't delete invoices created by subscriptions. Void the invoice instead.", param=None
         )
-    return ctx.store(InvoiceStore).delete(invoice, now=ctx.now, cause=ctx.cause)
+    return ctx.store(InvoiceStore).delete(invoice, now=_now(ctx, invoice), cause=ctx.cause)
 
 
 def list_invoices(ctx: RequestContext) -> dict[str, Any]:
@@ -339,7 +345,7 @@ def finalize_invoice(ctx: RequestContext) -> dict[str, Any]:
             "This invoice is already finalized, you can't re-finalize a non-draft invoice.", param=None
         )
     ctx.store(InvoiceStore).finalize(
-        invoice, now=ctx.now, cause=ctx.cause, auto_advance=params.get("auto_advance")
+        invoice, now=_now(ctx, invoice), cause=ctx.cause, auto_advance=params.get("auto_advance")
     )
     return _render(ctx, invoice, params)
 
@@ -388,7 +394,7 @@ def pay_invoice(ctx: RequestContext) -> dict[str, Any]:
         raise invalid_request("This invoice is void and can no longer be paid.", param=None)
     result = ctx.store(InvoiceStore).pay(
         invoice,
-        now=ctx.now,
+        now=_now(ctx, invoice),
         cause=ctx.cause,
         payment_method=params.get("payment_method"),
         paid_out_of_band=params.get("paid_out_of_band", False),
@@ -411,7 +417,7 @@ def void_invoice(ctx: RequestContext) -> dict[str, Any]:
     invoice = _invoice(ctx)
     if invoice.status not in (OPEN, UNCOLLECTIBLE):
         raise _transition_error("void", invoice, "open or uncollectible")
-    ctx.store(InvoiceStore).void(invoice, now=ctx.now, cause=ctx.cause)
+    ctx.store(InvoiceStore).void(invoice, now=_now(ctx, invoice), cause=ctx.cause)
     return _render(ctx, invoice, params)
 
 
@@ -420,7 +426,7 @@ def mark_uncollectible(ctx: RequestContext) -> dict[str, Any]:
     invoice = _invoice(ctx)
     if invoice.status != OPEN:
         raise _transition_error("mark as uncollectible", invoice, "open")
-    ctx.store(InvoiceStore).mark_uncollectible(invoice, now=ctx.now, cause=ctx.cause)
+    ctx.store(InvoiceStore).mark_uncollectible(invoice, now=_now(ctx, invoice), cause=ctx.cause)
     return _render(ctx, invoice, params)
 
 
@@ -433,7 +439,7 @@ def send_invoice(ctx: RequestContext) -> dict[str, Any]:
         raise invalid_request(
             "You can only send invoices that have `collection_method=send_invoice`.", param=None
         )
-    ctx.store(InvoiceStore).send(invoice, now=ctx.now, cause=ctx.cause)
+    ctx.store(InvoiceStore).send(invoice, now=_now(ctx, invoice), cause=ctx.cause)
     return _render(ctx, invoice, params)
 
 

@@ -251,9 +251,11 @@ class MeterEventStore:
                 seq = self._seq if meter.formula == "last" else 0
                 value = int(raw)
                 index = len(flags)
-                add_event_name(event_name)
+                # the meter's and the customer's own strings (equal to the decoded ones): stored events
+                # share them instead of keeping two fresh strings each (about 120 B per event)
+                add_event_name(meter.event_name)
                 add_meter_id(meter.id)
-                add_customer(customer)
+                add_customer(found.id)
                 add_value(value)
                 add_timestamp(timestamp)
                 add_created(now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import string
 from typing import Any
 
 from ...context import RequestContext
@@ -125,9 +127,87 @@ def _check_alignment(params: dict[str, Any]) -> None:
         raise StripeError("Invalid end_time: must be after start_time.", param="end_time")
 
 
-def summary_id(meter_id: str, customer: str, start: int, end: int) -> str:
-    """A stable id for the summary of one window (so cursors work across requests)."""
-    return stable_id("mtrusg", f"{meter_id}|{customer}|{start}|{end}")
+_B62 = string.ascii_letters + string.digits
+_B62_INDEX = {char: index for index, char in enumerate(_B62)}
+_FIELD = 6  # base62 characters per time field: up to 62**6 s (about 1,800 years)
+_LIMIT = len(_B62) ** _FIELD
+
+
+def _b62(value: int) -> str:
+    chars = []
+    for _ in range(_FIELD):
+        value, index = divmod(value, 62)
+        chars.append(_B62[index])
+    return "".join(chars)
+
+
+def _unb62(text: str) -> int | None:
+    value = 0
+    for char in reversed(text):
+        index = _B62_INDEX.get(char)
+        if index is None:
+            return None
+        value = value * 62 + index
+    return value
+
+
+def summary_owner(meter_id: str, customer: str) -> str:
+    """The first part of every summary id of one (meter, customer): 12 derived base62 characters."""
+    return stable_id("mtrusg", f"{meter_id}|{customer}", 12)
+
+
+def summary_id(meter_id: str, customer: str, start: int, end: int, owner: str | None = None) -> str:
+    """A stable id for the summary of one window (so cursors work across requests).
+
+    The (meter, customer) part is derived once per request (``owner``); the window is encoded in the
+    rest, so rendering costs no hash per window and a cursor decodes back to its window in O(1).
+    """
+    head = owner or summary_owner(meter_id, customer)
+    if 0 <= start < _LIMIT and 0 <= end - start < _LIMIT:
+        return head + _b62(start) + _b62(end - start)
+    return stable_id("mtrusg", f"{meter_id}|{customer}|{start}|{end}")  # out of the encodable range
+
+
+def summary_window(summary: str, owner: str) -> tuple[int, int] | None:
+    """The ``(start, end)`` an id of :func:`summary_id` names, if it has this ``owner``."""
+    if len(summary) != len(owner) + 2 * _FIELD or not summary.startswith(owner):
+        return None
+    start = _unb62(summary[len(owner) : len(owner) + _FIELD])
+    span = _unb62(summary[len(owner) + _FIELD :])
+    return None if start is None or span is None else (start, start + span)
+
+
+class _Windows(list[tuple[int, int, Agg]]):
+    """Summary windows, newest first, paged with cursors decoded from their ids (no scan)."""
+
+    def __init__(self, windows: list[tuple[int, int, Agg]], owner: str) -> None:
+        super().__init__(windows)
+        self.owner = owner
+
+    def _index(self, cursor: str) -> int | None:
+        window = summary_window(cursor, self.owner)
+        if window is None:
+            return None
+        # newest first: bisect on the negated start times
+        index = bisect.bisect_left(self, -window[0], key=lambda item: -item[0])
+        if index < len(self) and (self[index][0], self[index][1]) == window:
+            return index
+        return None
+
+    def page(self, limit: int, after: str | None, before: str | None) -> tuple[list[Any], bool] | None:
+        """The page of ``limit`` windows (see :class:`~stripe_fake.http.pagination.Subset`)."""
+        if after is not None:
+            index = self._index(after)
+            if index is None:
+                return None
+            return self[index + 1 : index + 1 + limit], index + 1 + limit < len(self)
+        if before is not None:
+            index = self._index(before)
+            if index is None:
+                return None
+            start = max(0, index - limit)
+            return self[start:index], start > 0
+        return self[:limit], limit < len(self)
 
 
 def list_event_summaries(ctx: RequestContext) -> dict[str, Any]:
@@ -149,11 +229,12 @@ def list_event_summaries(ctx: RequestContext) -> dict[str, Any]:
         found = usage.windows_in(size, start, end) if usage is not None else []
         windows = [(key, key + size, agg) for key, agg in reversed(found)]
     livemode = ctx.account.livemode
+    owner = summary_owner(meter.id, customer)
 
     def render(item: tuple[int, int, Agg]) -> dict[str, Any]:
         lo, hi, agg = item
         return {
-            "id": summary_id(meter.id, customer, lo, hi),
+            "id": summary_id(meter.id, customer, lo, hi, owner),
             "object": "billing.meter_event_summary",
             "aggregated_value": as_json_number(agg.value(meter.formula)),
             "end_time": hi,
@@ -163,10 +244,10 @@ def list_event_summaries(ctx: RequestContext) -> dict[str, Any]:
         }
 
     return paginate(
-        windows,
+        _Windows(windows, owner),
         params,
         f"/v1/billing/meters/{meter.id}/event_summaries",
-        key=lambda item: summary_id(meter.id, customer, item[0], item[1]),
+        key=lambda item: summary_id(meter.id, customer, item[0], item[1], owner),
         render=render,
         kind="billing meter event summary",
     )

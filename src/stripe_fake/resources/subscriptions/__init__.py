@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..invoices.models import InvoicePaid, InvoicePaymentFailed
+from ..test_clocks.models import TestClockDeleted
 from . import links
 from .models import (
     CANCEL_AT_JOB,
@@ -47,6 +48,14 @@ def _on_failed(account: AccountState, message: InvoicePaymentFailed) -> None:
         )
 
 
+def _on_clock_deleted(account: AccountState, message: TestClockDeleted) -> None:
+    """A deleted test clock takes its customers' subscriptions with it (canceled)."""
+    store = account.find(SubscriptionStore)
+    if store is not None:
+        for customer in message.customers:
+            store.cancel_for_customer(customer, now=message.now)
+
+
 def install(bus: Bus, scheduler: Scheduler) -> None:
     """Register the renewal jobs and follow invoice payments to move statuses."""
     scheduler.register(PERIOD_END_JOB, _job(SubscriptionStore.run_period_end))
@@ -55,3 +64,4 @@ def install(bus: Bus, scheduler: Scheduler) -> None:
     scheduler.register(INCOMPLETE_EXPIRY_JOB, _job(SubscriptionStore.run_incomplete_expiry))
     bus.subscribe(InvoicePaid, _on_paid)
     bus.subscribe(InvoicePaymentFailed, _on_failed)
+    bus.subscribe(TestClockDeleted, _on_clock_deleted)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...http.errors import StripeError
+from ...http.expand import register_expandable
 from ...ids import new_id
 from ..base import ResourceStore
 from . import links, periods
@@ -27,6 +28,9 @@ from .links import ItemCharge, PriceLike
 
 if TYPE_CHECKING:
     from ...state import AccountState
+
+register_expandable("subscription", "customer", "latest_invoice", "default_payment_method", "test_clock")
+register_expandable("subscription_item", "price.product")
 
 PERIOD_END_JOB = "subscriptions.period_end"
 TRIAL_WILL_END_JOB = "subscriptions.trial_will_end"
@@ -784,3 +788,18 @@ def _merged(current: dict[str, str], update: Any) -> dict[str, str]:
     from ..common import apply_metadata
 
     return apply_metadata(current, update) if update is not None else current
+
+
+def two_intervals_after(store: SubscriptionStore, customers: tuple[str, ...], at: int) -> int | None:
+    """For test clocks: ``at`` plus two intervals of the shortest item interval among the live
+    subscriptions of ``customers`` (how far one advance may go), or ``None`` without subscriptions."""
+    ends: list[int] = []
+    for customer in customers:
+        for sub in store.of_customer(customer):
+            if sub.ended:
+                continue
+            for item in sub.items:
+                recurring = links.price(store.account, item.price).recurring
+                assert recurring is not None
+                ends.append(periods.boundary(at, recurring.interval, recurring.interval_count, 2))
+    return min(ends, default=None)
