@@ -14,6 +14,7 @@ The contract with the other billing streams (docs/dev/CONTRACTS.md, "Subscriptio
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
@@ -29,7 +30,6 @@ from .ports import (
     CustomerStore,
     Job,
     RequestCause,
-    allocate_credits,
     apply_customer_balance,
     charge,
     customer_balance,
@@ -39,10 +39,8 @@ from .ports import (
     emit_event,
     line_amount,
     metered_meter,
-    release_credits,
     require_customer,
     require_price,
-    restore_credits,
     set_customer_currency,
     take_invoice_number,
     usage_total,
@@ -455,6 +453,12 @@ class Invoice:
 
 # -- the store ----------------------------------------------------------------------------------------
 
+#: Billing credits: ``allocate(account, invoice, final, now) -> {line id: pretax_credit_amounts}``.
+#: The credit_grants package appends its allocator in its ``install`` (reference §11); with none,
+#: invoices carry no credits. Restoring credit on void listens to :class:`InvoiceVoided` on the bus.
+CreditAllocator = Callable[["AccountState", "Invoice", bool, int], dict[str, list[dict[str, Any]]]]
+CREDIT_ALLOCATORS: list[CreditAllocator] = []
+
 _DAY = 86_400
 
 
@@ -629,7 +633,9 @@ class InvoiceStore:
 
     def _totals(self, invoice: Invoice, *, final: bool, now: int, cause: RequestCause | None = None) -> None:
         """Credits (provisional on drafts, final at finalization) and the money fields."""
-        allocated = allocate_credits(self.account, invoice, final=final, now=now, cause=cause)
+        allocated: dict[str, list[dict[str, Any]]] = {}
+        for allocate in CREDIT_ALLOCATORS:
+            allocated = allocate(self.account, invoice, final, now)
         for line in invoice.lines:
             line.credits = allocated.get(line.id, [])
         credit_total = sum(int(c["amount"]) for line in invoice.lines for c in line.credits)
@@ -919,7 +925,6 @@ class InvoiceStore:
         for payment in invoice.payments:
             if payment.status == "open":
                 payment.status, payment.canceled_at = "canceled", now
-        restore_credits(self.account, invoice.id, now=now, cause=cause)
         self._emit("invoice.voided", invoice, now=now, cause=cause)
         self.account.bus.publish(self.account, InvoiceVoided(invoice.id, invoice.subscription))
 
@@ -943,7 +948,6 @@ class InvoiceStore:
                 if item is not None and not item.deleted:
                     items.detach(item)
         invoice.deleted = True
-        release_credits(self.account, invoice.id)
         self._emit_rendered("invoice.deleted", last, now=now, cause=cause)
         return invoice.render()
 

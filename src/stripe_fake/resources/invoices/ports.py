@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any
 from ...context import RequestCause
 from ...http.errors import StripeError, resource_missing
 from ...scheduler import Job
-from ..credit_grants.ledger import CreditableLine
-from ..credit_grants.models import CreditGrantStore
 from ..customers.models import Customer, CustomerStore
 from ..events.models import emit_event
 from ..meter_events.models import MeterEventStore
@@ -38,7 +36,6 @@ __all__ = [
     "PriceStore",
     "ProductStore",
     "RequestCause",
-    "allocate_credits",
     "apply_customer_balance",
     "charge",
     "clock_now",
@@ -49,11 +46,9 @@ __all__ = [
     "emit_event",
     "line_amount",
     "metered_meter",
-    "release_credits",
     "require_customer",
     "require_price",
     "require_subscription",
-    "restore_credits",
     "round_minor",
     "set_customer_balance",
     "set_customer_currency",
@@ -173,59 +168,3 @@ def require_subscription(account: AccountState, subscription_id: str, customer: 
         )
     return subscription
 
-
-# -- billing credits (credit_grants' ledger) ------------------------------------------------------------
-
-
-def allocate_credits(
-    account: AccountState, invoice: Invoice, *, final: bool, now: int, cause: RequestCause | None
-) -> dict[str, list[dict[str, Any]]]:
-    """The invoice's ``pretax_credit_amounts`` per line id: provisional on drafts, posted when ``final``.
-
-    Only metered, meter-backed subscription lines take credit (the ledger's rule); a customer who
-    never had a grant costs one dictionary lookup.
-    """
-    store = account.find(CreditGrantStore)
-    if store is None:
-        return {}
-    lines = [
-        CreditableLine(
-            line.id, line.price, line.amount, metered=line.meter is not None and line.invoice_item is None
-        )
-        for line in invoice.lines
-    ]
-    applied = store.allocate(
-        invoice.customer,
-        lines,
-        now=now,
-        final=final,
-        invoice=invoice.id,
-        currency=invoice.currency,
-        period_end=invoice.period_end,
-        cause=cause,
-    )
-    found: dict[str, list[dict[str, Any]]] = {}
-    for credit in applied:
-        found.setdefault(credit.line_id, []).append(
-            {
-                "amount": credit.amount,
-                "credit_balance_transaction": credit.transaction,
-                "discount": None,
-                "type": "credit_balance_transaction",
-            }
-        )
-    return found
-
-
-def restore_credits(account: AccountState, invoice_id: str, *, now: int, cause: RequestCause | None) -> None:
-    """A voided invoice gives back the credit it consumed."""
-    store = account.find(CreditGrantStore)
-    if store is not None:
-        store.restore(invoice_id, now=now, cause=cause)
-
-
-def release_credits(account: AccountState, invoice_id: str) -> None:
-    """A deleted draft drops its provisional hold."""
-    store = account.find(CreditGrantStore)
-    if store is not None:
-        store.release(invoice_id)
