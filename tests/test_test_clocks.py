@@ -252,6 +252,25 @@ def _monthly(ctx: Ctx) -> None:
     stripe.Subscription.create(customer=customer.id, items=[{"price": price.id}], default_payment_method=pm)
 
 
+def _three_subscriptions(ctx: Ctx) -> None:
+    _on_clock(ctx)
+    price = stripe.Price.create(
+        currency="usd",
+        unit_amount=1,
+        recurring={"interval": "month", "usage_type": "metered", "meter": _meter_id()},
+        product_data={"name": "Calls"},
+    )
+    ctx["price"] = price.id
+    for _ in range(3):  # metered only: no first invoice, no payment method needed
+        stripe.Subscription.create(customer=ctx["customer"], items=[{"price": price.id}])
+
+
+def _meter_id() -> str:
+    return stripe.billing.Meter.create(
+        display_name="Calls", event_name="call", default_aggregation={"formula": "sum"}
+    ).id
+
+
 def _on_clock(ctx: Ctx) -> None:
     _new(ctx)
     ctx["customer"] = stripe.Customer.create(test_clock=ctx["clock"]).id
@@ -293,6 +312,10 @@ CASES: dict[str, tuple[Callable[[Ctx], None] | None, Callable[[Ctx], Any]]] = {
     "customer create: deleted clock": (_deleted, lambda c: stripe.Customer.create(test_clock=c["clock"])),
     "create: `customer` unknown": (None, lambda c: _clock(customer="cus_missing")),
     "create: `customer` already on a clock": (_on_clock, lambda c: _clock(customer=c["customer"])),
+    "subscription create: a fourth subscription of a clock customer": (
+        _three_subscriptions,
+        lambda c: stripe.Subscription.create(customer=c["customer"], items=[{"price": c["price"]}]),
+    ),
 }
 
 
@@ -303,7 +326,8 @@ def test_every_error_row_has_a_case() -> None:
 def _state() -> Any:
     clocks = [c.to_dict() for c in stripe.test_helpers.TestClock.list(limit=100).data]
     customers = [c.to_dict() for c in stripe.Customer.list(limit=100).data]
-    return clocks, customers, [e.id for e in stripe.Event.list(limit=100).data]
+    subscriptions = [s.id for s in stripe.Subscription.list(limit=100, status="all").data]
+    return clocks, customers, subscriptions, [e.id for e in stripe.Event.list(limit=100).data]
 
 
 @pytest.mark.parametrize("situation", sorted(CASES))

@@ -379,12 +379,30 @@ def _render(ctx: RequestContext, sub: Subscription) -> dict[str, Any]:
 # -- subscriptions ----------------------------------------------------------------------------------
 
 
+#: Subscriptions one customer on a test clock may have (Stripe's test clock "Limitations").
+MAX_CLOCK_SUBSCRIPTIONS = 3
+
+
+def _check_clock_limit(ctx: RequestContext, customer: str, clock: str) -> None:
+    """Refuse a fourth live subscription for a customer on a test clock."""
+    live = [sub for sub in ctx.store(SubscriptionStore).of_customer(customer) if not sub.ended]
+    if len(live) >= MAX_CLOCK_SUBSCRIPTIONS:
+        raise StripeError(
+            f"A customer on a test clock can have at most {MAX_CLOCK_SUBSCRIPTIONS} subscriptions. The "
+            f"customer {customer} on the test clock {clock} already has {len(live)}.",
+            param="customer",
+        )
+
+
 def create_subscription(ctx: RequestContext) -> dict[str, Any]:
     params = validate(CREATE, ctx.params)
     customer = params["customer"]
     if not links.customer_usable(ctx.account, customer):
         raise resource_missing("customer", customer, param="customer", status=400)
-    now = links.now_on(ctx.account, links.customer_clock(ctx.account, customer), ctx.now)
+    clock = links.customer_clock(ctx.account, customer)
+    now = links.now_on(ctx.account, clock, ctx.now)
+    if clock is not None:
+        _check_clock_limit(ctx, customer, clock)
     raw_items = params.get("items") or []
     if not raw_items:
         raise parameter_missing("items")
