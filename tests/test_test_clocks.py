@@ -12,6 +12,7 @@ from fidelity_rows import error_rows
 from freezegun import freeze_time
 
 from stripe_fake import StripeFake
+from stripe_fake.http import errors as stripe_fake_errors
 
 T0 = "2026-03-01T00:00:00Z"
 T0_TS = 1772323200
@@ -415,3 +416,15 @@ def _months_after(start: int, months: int) -> int:
     moment = datetime.fromtimestamp(start, timezone.utc)
     year, month = divmod(moment.month - 1 + months, 12)
     return int(moment.replace(year=moment.year + year, month=month + 1).timestamp())
+
+
+def test_advance_helper_moves_a_clock_like_the_api(stripe_fake: StripeFake) -> None:
+    from datetime import datetime, timezone
+
+    clock = _clock()
+    moved = stripe_fake.advance(clock.id, datetime(2026, 3, 2, tzinfo=timezone.utc))
+    assert (moved["status"], moved["frozen_time"]) == ("ready", T0_TS + DAY)
+    assert stripe.test_helpers.TestClock.retrieve(clock.id).frozen_time == T0_TS + DAY
+    with pytest.raises(stripe_fake_errors.StripeError) as raised:
+        stripe_fake.advance(clock.id, T0_TS)  # backwards: Stripe's 400, param frozen_time
+    assert (raised.value.status, raised.value.param) == (400, "frozen_time")

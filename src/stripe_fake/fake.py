@@ -5,20 +5,24 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import json
 import threading
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
 import stripe
 
 from . import interceptor
-from .backend import Backend
+from .backend import API_HOST, Backend
 from .clock import Clock
 from .config import FakeConfig
 from .delivery import Delivery, DeliveryLog, MountKind, assert_delivered, sign
 from .faults import Fault
+from .http.errors import StripeError
+from .http.messages import FakeRequest
 from .interceptor import FakeHTTPClient
 from .recording import EventRecorder, RequestLog, ThinEventLog
 from .state import AccountState
@@ -186,6 +190,34 @@ class StripeFake:
             rendered = state.lookup(subscription_id) or {}
             latest = rendered.get("latest_invoice")
             return state.lookup(latest) if isinstance(latest, str) else None
+
+    def advance(self, clock: str, to: int | datetime, *, account: str | None = None) -> dict[str, Any]:
+        """Advance test clock ``clock`` to ``to`` (unix seconds or an aware ``datetime``), exactly as
+        ``POST /v1/test_helpers/test_clocks/{clock}/advance`` does; returns the clock, now ``ready``.
+
+        Raises :class:`~stripe_fake.StripeError` with Stripe's error (an unknown clock, a time before
+        the clock's, beyond the advance limit).
+        """
+        frozen = int(to.timestamp()) if isinstance(to, datetime) else int(to)
+        headers = {
+            "authorization": "Bearer sk_test_stripe_fake_advance",
+            "content-type": "application/x-www-form-urlencoded",
+        }
+        if account is not None:
+            headers["stripe-account"] = account
+        path = f"/v1/test_helpers/test_clocks/{clock}/advance"
+        request = FakeRequest("POST", API_HOST, path, "", headers, f"frozen_time={frozen}".encode())
+        response = self.backend.handle(request)
+        body: dict[str, Any] = json.loads(response.body)
+        if response.status >= 400:
+            error = body.get("error", {})
+            raise StripeError(
+                str(error.get("message")),
+                status=response.status,
+                code=error.get("code"),
+                param=error.get("param"),
+            )
+        return self.account(account).lookup(clock) or body
 
     def flush_error_reports(self) -> list[dict[str, Any]]:
         """Send every pending asynchronous meter-event error report now (as thin events); returns them.
