@@ -78,8 +78,12 @@ class ResourceStore(Generic[M]):
 
     def render_by_id(self, object_id: str) -> dict[str, Any] | None:
         """The rendered object with this id (for ``expand``), or ``None``."""
-        found = self.table.get(object_id)
+        found = self.find_object(object_id)
         return self.render_object(found) if found is not None else None
+
+    def find_object(self, object_id: str) -> Any:
+        """The stored object with this id for ``render_by_id`` (override for stores of two kinds)."""
+        return self.table.get(object_id)
 
     def render_object(self, obj: M) -> dict[str, Any]:
         """How ``render_by_id`` renders a stored object (default: its ``render()``)."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ...context import RequestCause
 from ...http.errors import StripeError
 from ...ids import new_id
+from ..base import ResourceStore
 from ..common import ObjectTable
 from ..events.models import emit_event
 from . import ledger
@@ -184,12 +185,15 @@ class _CustomerIndex:
     unused: set[str] = field(default_factory=set)
 
 
-class CreditGrantStore:
+class CreditGrantStore(ResourceStore[CreditGrant]):
     """The account's credit grants and balance transactions, and the ledger invoices use."""
 
+    kind = "credit grant"
+    id_prefixes = ("credgr", "cbtxn")
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.grants: ObjectTable[CreditGrant] = ObjectTable("credit grant")
+        super().__init__(account)
+        self.grants = self.table
         self.transactions: ObjectTable[CreditBalanceTransaction] = ObjectTable("credit balance transaction")
         self.customers: dict[str, _CustomerIndex] = {}
         self.grant_transactions: dict[str, list[str]] = {}
@@ -233,12 +237,8 @@ class CreditGrantStore:
             for cur, (avail, led) in per_currency.items()
         ]
 
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        grant = self.grants.get(object_id)
-        if grant is not None:
-            return grant.render()
-        txn = self.transactions.get(object_id)
-        return txn.render() if txn is not None else None
+    def find_object(self, object_id: str) -> Any:
+        return self.grants.get(object_id) or self.transactions.get(object_id)
 
     # -- grant lifecycle ---------------------------------------------------------------------------
 

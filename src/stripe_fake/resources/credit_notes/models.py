@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ...context import RequestCause
 from ...http.errors import StripeError, parameter_missing
 from ...ids import new_id
-from ..common import ObjectTable
+from ..base import ResourceStore
 from ..customer_balance_transactions.models import CustomerBalanceStore, customer_of
 from ..events.models import emit_event
 from ..invoices.models import OPEN, PAID, UNCOLLECTIBLE, Invoice, InvoiceStore
@@ -167,20 +167,18 @@ class Draft:
     credited: dict[str, int]  # invoice line id -> amount this note credits
 
 
-class CreditNoteStore:
+class CreditNoteStore(ResourceStore[CreditNote]):
     """The account's credit notes, per customer and per invoice, and what each invoice line got."""
 
+    kind = "credit note"
+    id_prefixes = ("cn",)
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[CreditNote] = ObjectTable("credit note")
+        super().__init__(account)
         self.by_customer: dict[str, list[str]] = {}
         self.by_invoice: dict[str, list[str]] = {}
         self.line_credited: dict[str, int] = {}  # invoice line id -> credited by issued notes
         self.refunded: dict[str, int] = {}  # invoice id -> refunded by issued notes
-
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None
 
     # -- building ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ...context import RequestCause
 from ...http.errors import StripeError, resource_missing
 from ...ids import new_id
-from ..common import ObjectTable
+from ..base import ResourceStore
 from ..customers.models import Customer, CustomerStore
 from ..events.models import emit_event
 
@@ -70,12 +70,14 @@ class CustomerBalanceTransaction:
         }
 
 
-class CustomerBalanceStore:
+class CustomerBalanceStore(ResourceStore[CustomerBalanceTransaction]):
     """The account's customer balance transactions, indexed per customer (creation order)."""
 
+    kind = "customer balance transaction"
+    id_prefixes = ("cbtxn",)
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[CustomerBalanceTransaction] = ObjectTable("customer balance transaction")
+        super().__init__(account)
         self.by_customer: dict[str, list[str]] = {}
         self.currency: dict[str, str] = {}  # customer -> currency of its balance
 
@@ -146,16 +148,12 @@ class CustomerBalanceStore:
         """The customer's transactions, newest first."""
         return [self.table.require(t) for t in reversed(self.by_customer.get(customer, []))]
 
-    def require(self, customer: str, transaction: str) -> CustomerBalanceTransaction:
+    def require_of(self, customer: str, transaction: str) -> CustomerBalanceTransaction:
         """The customer's transaction, or 404 (also for another customer's transaction)."""
         found = self.table.get(transaction)
         if found is None or found.customer != customer:
             raise resource_missing("customer balance transaction", transaction, param="transaction")
         return found
-
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None
 
 
 def customer_of(

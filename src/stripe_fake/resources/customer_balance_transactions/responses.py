@@ -53,13 +53,13 @@ def create_transaction(ctx: RequestContext) -> dict[str, Any]:
 def retrieve_transaction(ctx: RequestContext) -> dict[str, Any]:
     validate({}, ctx.params)
     customer = customer_of(ctx.account, ctx.path["id"], param="id")
-    return ctx.store(CustomerBalanceStore).require(customer.id, ctx.path["transaction"]).render()
+    return ctx.store(CustomerBalanceStore).require_of(customer.id, ctx.path["transaction"]).render()
 
 
 def update_transaction(ctx: RequestContext) -> dict[str, Any]:
     params = validate(UPDATE, ctx.params)
     customer = customer_of(ctx.account, ctx.path["id"], param="id")
-    txn = ctx.store(CustomerBalanceStore).require(customer.id, ctx.path["transaction"])
+    txn = ctx.store(CustomerBalanceStore).require_of(customer.id, ctx.path["transaction"])
     metadata = apply_metadata(txn.metadata, params["metadata"]) if "metadata" in params else txn.metadata
     if "description" in params:
         txn.description = None if not isinstance(params["description"], str) else params["description"]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ...ids import new_id
-from ..common import ObjectTable
+from ..base import ResourceStore
 from ..invoices.builder import decimal_string, split_quantity
 
 if TYPE_CHECKING:
@@ -108,12 +108,14 @@ class InvoiceItem:
         }
 
 
-class InvoiceItemStore:
+class InvoiceItemStore(ResourceStore[InvoiceItem]):
     """The account's invoice items, with the pending ones indexed per customer."""
 
+    kind = "invoiceitem"
+    id_prefixes = ("ii",)
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[InvoiceItem] = ObjectTable("invoiceitem")
+        super().__init__(account)
         self.pending: dict[str, dict[str, None]] = {}  # customer -> pending item ids (insertion order)
         self.by_customer: dict[str, list[str]] = {}  # customer -> every item id, oldest first (lists)
 
@@ -162,7 +164,3 @@ class InvoiceItemStore:
         pending = self.pending.get(item.customer)
         if pending is not None:
             pending.pop(item.id, None)
-
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        return found.render() if found is not None else None

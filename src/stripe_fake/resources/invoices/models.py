@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ...http.errors import resource_missing
 from ...ids import new_id
+from ..base import ResourceStore
 from ..common import ObjectTable
 from ..invoice_items.models import InvoiceItem, InvoiceItemStore
 from .builder import LineInput, decimal_string, price_line, split_quantity, totals
@@ -462,12 +463,14 @@ CREDIT_ALLOCATORS: list[CreditAllocator] = []
 _DAY = 86_400
 
 
-class InvoiceStore:
+class InvoiceStore(ResourceStore[Invoice]):
     """The account's invoices, indexed by customer and subscription (lists never scan the table)."""
 
+    kind = "invoice"
+    id_prefixes = ("in", "inpay")
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[Invoice] = ObjectTable("invoice")
+        super().__init__(account)
         self.by_customer: dict[str, list[str]] = {}
         self.by_subscription: dict[str, list[str]] = {}
         self.payments: ObjectTable[Payment] = ObjectTable("invoice_payment")
@@ -481,12 +484,13 @@ class InvoiceStore:
             raise resource_missing("invoice", invoice_id, param=param, status=status)
         return found
 
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id)
-        if found is not None:
-            return found.render()
-        payment = self.payments.get(object_id)
-        return payment.render(self.account.livemode) if payment is not None else None
+    def find_object(self, object_id: str) -> Any:
+        return self.table.get(object_id) or self.payments.get(object_id)
+
+    def render_object(self, obj: Any) -> dict[str, Any]:
+        if isinstance(obj, Payment):
+            return obj.render(self.account.livemode)
+        return obj.render()  # type: ignore[no-any-return]
 
     # -- building ----------------------------------------------------------------------------------------
 

@@ -167,4 +167,3 @@ def require_subscription(account: AccountState, subscription_id: str, customer: 
             param="subscription",
         )
     return subscription
-

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...http.errors import StripeError
 from ...ids import new_id, stable_id
+from ..base import ResourceStore
 from ..common import ObjectTable
 from .cards import AUTHENTICATION_REQUIRED, BRAND_NAMES, GENERIC, Decline, TestCard, card_for_payment_method
 
@@ -181,12 +182,14 @@ NO_PAYMENT_METHOD = (
 )
 
 
-class PaymentMethodStore:
+class PaymentMethodStore(ResourceStore[PaymentMethod]):
     """The account's payment methods and card sources, indexed by customer."""
 
+    kind = "PaymentMethod"
+    id_prefixes = ("pm", "card")
+
     def __init__(self, account: AccountState) -> None:
-        self.account = account
-        self.table: ObjectTable[PaymentMethod] = ObjectTable("PaymentMethod")
+        super().__init__(account)
         self.sources: ObjectTable[CardSource] = ObjectTable("source")
         self.attached: dict[str, dict[str, None]] = {}  # customer -> payment method ids, attach order
         self.customer_sources: dict[str, dict[str, None]] = {}  # customer -> card source ids
@@ -224,9 +227,8 @@ class PaymentMethodStore:
             ids.reverse()
         return [self.table._items[pm_id] for pm_id in ids]
 
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        found = self.table.get(object_id) or self.sources.get(object_id)
-        return found.render() if found is not None else None
+    def find_object(self, object_id: str) -> Any:
+        return self.table.get(object_id) or self.sources.get(object_id)
 
     # -- rules -----------------------------------------------------------------------------------------
 

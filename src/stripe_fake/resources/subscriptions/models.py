@@ -279,13 +279,15 @@ class SubscriptionStore(ResourceStore[Subscription]):
             )
         return found
 
-    def render_by_id(self, object_id: str) -> dict[str, Any] | None:
-        if object_id.startswith("sub_"):
-            found = self.table.get(object_id)
-            return found.render(self.account) if found is not None else None
-        if object_id.startswith("si_") and object_id in self.item_index:
-            return self.require_item(object_id).render(self.account)
-        return None
+    def find_object(self, object_id: str) -> Any:
+        if object_id.startswith("si_"):
+            owner = self.item_index.get(object_id)
+            sub = self.table.get(owner) if owner is not None else None
+            return sub.item(object_id) if sub is not None else None
+        return self.table.get(object_id)
+
+    def render_object(self, obj: Any) -> dict[str, Any]:
+        return obj.render(self.account)  # type: ignore[no-any-return]
 
     def of_customer(self, customer_id: str) -> list[Subscription]:
         ids = self.by_customer.get(customer_id, [])
