@@ -50,6 +50,11 @@ class AccountState:
     def config(self) -> FakeConfig:
         return self.backend.config
 
+    def now(self) -> int:
+        """The account clock's time, for work that has no ``now`` of its own (bus messages that
+        carry none). Operations take ``now`` from their caller; prefer that."""
+        return self.backend.now()
+
     @property
     def platform(self) -> AccountState:
         """The platform account (itself, for the platform): where account-wide indexes live."""

@@ -10,6 +10,7 @@ persistence) into the resources: what they need is re-exported here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, cast
@@ -67,18 +68,31 @@ RESOURCE_PACKAGES = (
 )
 
 
+@functools.cache
+def _installers() -> tuple[Callable[[Any, Any], None], ...]:
+    """Every package's ``install``, found once per process (a new backend per test reuses them)."""
+    found = []
+    for name in RESOURCE_PACKAGES:
+        install = getattr(import_module(f"{__name__}.{name}"), "install", None)
+        if install is not None:
+            found.append(cast(Callable[[Any, Any], None], install))
+    return tuple(found)
+
+
 def install_all(bus: Bus, scheduler: Scheduler) -> None:
     """Call every package's ``install(bus, scheduler)``, in ``RESOURCE_PACKAGES`` order."""
+    for install in _installers():
+        install(bus, scheduler)
+
+
+@functools.cache
+def _routes() -> tuple[Route, ...]:
+    routes: list[Route] = []
     for name in RESOURCE_PACKAGES:
-        module = import_module(f"{__name__}.{name}")
-        install = getattr(module, "install", None)
-        if install is not None:
-            cast(Callable[[Any, Any], None], install)(bus, scheduler)
+        routes.extend(import_module(f"{__name__}.{name}.urls").ROUTES)
+    return tuple(routes)
 
 
 def all_routes() -> list[Route]:
-    routes: list[Route] = []
-    for name in RESOURCE_PACKAGES:
-        module = import_module(f"{__name__}.{name}.urls")
-        routes.extend(module.ROUTES)
-    return routes
+    """Every route of every package, in ``RESOURCE_PACKAGES`` order (collected once per process)."""
+    return list(_routes())

@@ -134,7 +134,7 @@ def paid_at(account: AccountState, invoice_id: str) -> int | None:
 
 def clock_now(account: AccountState, clock: str | None = None) -> int:
     """The time now (on ``clock`` if given), for bus messages that carry none (payment outcomes)."""
-    return test_clock_now(account, clock, account.backend.now())
+    return test_clock_now(account, clock, account.now())
 
 
 def schedule(
