@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import stripe
+from fidelity_rows import Row, error_table
 from test_fuzz import snapshot
 
 from stripe_fake import StripeFake
@@ -18,29 +19,8 @@ from stripe_fake.resources.prices.models import PriceStore
 DOC = Path(__file__).resolve().parent.parent / "docs" / "fidelity.md"
 
 
-@dataclass(frozen=True)
-class Row:
-    case: str
-    status: int
-    type: str
-    code: str | None
-    param: str | None
-    message: str
-
-
 def _rows() -> dict[str, Row]:
-    section = DOC.read_text().split("## Catalog: products and prices", 1)[1].split("\n## ", 1)[0]
-    table = section.split("### Errors", 1)[1].split("\n### ", 1)[0]
-    rows: dict[str, Row] = {}
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
-        if len(cells) != 7 or not cells[1].isdigit():
-            continue
-        case, status, kind, code, param, message, _source = cells
-        rows[case] = Row(
-            case, int(status), kind, None if code == "—" else code, None if param == "—" else param, message
-        )
-    return rows
+    return error_table("Errors", within="Catalog: products and prices")
 
 
 ROWS = _rows()

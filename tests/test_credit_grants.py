@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import stripe
+from fidelity_rows import error_rows
 from freezegun import freeze_time
 
 from stripe_fake import StripeFake
@@ -281,15 +281,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _error_rows() -> dict[str, tuple[int, str, str | None, str, str]]:
-    text = (ROOT / "docs" / "fidelity.md").read_text()
-    section = text.split("### Errors (billing credits)", 1)[1].split("\n## ", 1)[0]
-    rows = {}
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 7 and re.fullmatch(r"\d{3}", cells[1]):
-            code = None if cells[3] == "—" else cells[3]
-            rows[cells[0]] = (int(cells[1]), cells[2], code, cells[4], cells[5])
-    return rows
+    return error_rows("Errors (billing credits)")
 
 
 ROWS = _error_rows()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import stripe
+from fidelity_rows import error_rows
 from freezegun import freeze_time
 
 from stripe_fake import StripeFake
@@ -176,20 +176,7 @@ def test_update_list_and_void(stripe_fake: StripeFake) -> None:
 
 
 def _error_rows() -> dict[str, tuple[int, str, str | None, str, str]]:
-    text = (ROOT / "docs" / "fidelity.md").read_text()
-    section = text.split("### Errors (credit notes)", 1)[1].split("\n## ", 1)[0]
-    rows = {}
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 7 and re.fullmatch(r"\d{3}", cells[1]):
-            rows[cells[0]] = (
-                int(cells[1]),
-                cells[2],
-                None if cells[3] == "—" else cells[3],
-                cells[4],
-                cells[5],
-            )
-    return rows
+    return error_rows("Errors (credit notes)")
 
 
 ROWS = _error_rows()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import stripe
+from fidelity_rows import Row, error_table
 from test_fuzz import snapshot
 
 from stripe_fake import StripeFake
@@ -17,29 +18,8 @@ from stripe_fake import StripeFake
 DOC = Path(__file__).resolve().parent.parent / "docs" / "fidelity.md"
 
 
-@dataclass(frozen=True)
-class Row:
-    case: str
-    status: int
-    type: str
-    code: str | None
-    param: str | None
-    message: str
-
-
 def _rows() -> dict[str, Row]:
-    section = DOC.read_text().split("## Invoices, invoice items, invoice payments", 1)[1].split("\n## ", 1)[0]
-    table = section.split("### Errors", 1)[1].split("\n### ", 1)[0]
-    rows: dict[str, Row] = {}
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
-        if len(cells) != 7 or not cells[1].isdigit():
-            continue
-        case, status, kind, code, param, message, _source = cells
-        rows[case] = Row(
-            case, int(status), kind, None if code == "—" else code, None if param == "—" else param, message
-        )
-    return rows
+    return error_table("Errors", within="Invoices, invoice items, invoice payments")
 
 
 ROWS = _rows()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import stripe
+from fidelity_rows import error_table
 from freezegun import freeze_time
 from subscription_support import make_meter, make_price, make_product
 
@@ -22,16 +22,8 @@ NOW = 1_735_689_600  # 2025-01-01
 
 
 def _error_rows() -> dict[str, tuple[int, str, str | None, str | None, str]]:
-    text = (ROOT / "docs" / "fidelity.md").read_text()
-    section = text.split("### Errors (subscriptions)", 1)[1].split("\n## ", 1)[0]
-    rows = {}
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 7 and re.fullmatch(r"\d{3}", cells[1]):
-            code = None if cells[3] == "—" else cells[3]
-            param = None if cells[4] == "—" else cells[4]
-            rows[cells[0]] = (int(cells[1]), cells[2], code, param, cells[5])
-    return rows
+    rows = error_table("Errors (subscriptions)")
+    return {case: (r.status, r.type, r.code, r.param, r.message) for case, r in rows.items()}
 
 
 ROWS = _error_rows()
