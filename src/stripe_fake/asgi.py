@@ -53,10 +53,6 @@ STRIPE_HOSTS = frozenset({"api.stripe.com", "meter-events.stripe.com", "files.st
 ABORT_EXTENSION = "stripe_fake.abort"
 #: Stripe's documented sandbox ("basic") limit: operations per second per account, reads and writes
 #: counted apart; meter event calls count toward it in test mode.
-SANDBOX_RATE_LIMIT = 25
-RATE_LIMIT_MESSAGE = "Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits."
-# freezegun replaces module attributes that are real clock functions: keep this one out of its reach.
-_REAL_CLOCK: tuple[Callable[[], float]] = (time.monotonic,)
 
 
 def error_response(
@@ -100,25 +96,6 @@ def origin_allowed(origin: str | None) -> bool:
     parts = urlsplit(origin.strip())
     return parts.scheme in ("http", "https") and is_loopback_host(parts.hostname or "")
 
-
-class RateLimiter:
-    """Token buckets per (account, reads|writes), refilled at ``rate`` per second of real time."""
-
-    def __init__(self, rate: int = SANDBOX_RATE_LIMIT) -> None:
-        self.rate = float(rate)
-        self._buckets: dict[tuple[str, bool], tuple[float, float]] = {}
-
-    def allow(self, account: str, write: bool, now: float | None = None) -> bool:
-        """Take one operation from the bucket; ``False`` if it is empty (the request is refused)."""
-        now = _REAL_CLOCK[0]() if now is None else now
-        key = (account, write)
-        tokens, last = self._buckets.get(key, (self.rate, now))
-        tokens = min(self.rate, tokens + (now - last) * self.rate)
-        if tokens < 1.0:
-            self._buckets[key] = (tokens, now)
-            return False
-        self._buckets[key] = (tokens - 1.0, now)
-        return True
 
 
 class App:

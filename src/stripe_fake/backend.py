@@ -33,6 +33,7 @@ from .http.expand import apply_expand, check_expand_paths
 from .http.messages import FakeRequest, FakeResponse
 from .http.routing import Route, Router
 from .ids import new_id
+from .ratelimit import RATE_LIMIT_MESSAGE, RateLimiter
 from .recording import EventRecorder, RecordedRequest, RequestLog, ThinEventLog
 from .scheduler import Scheduler
 from .state import PLATFORM, AccountState
@@ -79,6 +80,8 @@ class Backend:
         #: The store classes that may hold an object id (by its prefix), for ``expand``.
         self.stores_for = lookup_stores
         # ``fail_next`` rules, checked before the idempotency layer and the handler.
+        #: ``rate_limit`` option: Stripe's 429 past that many operations per second (None: off).
+        self.rate_limiter = RateLimiter(self.config.rate_limit) if self.config.rate_limit else None
         self.faults = FaultInjector(self.router.routes)
         self.faults.add_many(self.config.fail_next)
         # Work queued with ``defer`` while this thread is inside ``locked()`` (webhook deliveries),
@@ -131,6 +134,8 @@ class Backend:
             self.scheduler.clear()
             self.faults.clear()
             self.faults.add_many(self.config.fail_next)
+            if self.rate_limiter is not None:
+                self.rate_limiter = RateLimiter(self.rate_limiter.rate_per_second)
             self.delivery.clear()
 
     # -- deferred work -----------------------------------------------------------------------------
@@ -225,6 +230,10 @@ class Backend:
                 api_key=api_key,
                 api_version=headers.get("stripe-version") or DEFAULT_API_VERSION,
             )
+            if self.rate_limiter is not None and not self.rate_limiter.allow(
+                ctx.account.id or "", write=request.method not in ("GET", "HEAD")
+            ):
+                raise StripeError(RATE_LIMIT_MESSAGE, status=429, code="rate_limit")
             injected = self.faults.take(ctx) if self.faults.faults else None
             if injected is not None:
                 self._log(request, injected, route, request_id)

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from types import FrameType
 
 from . import __version__
-from .asgi import DEFAULT_MAX_BODY, SANDBOX_RATE_LIMIT, is_loopback_host
+from .asgi import DEFAULT_MAX_BODY, is_loopback_host
 from .config import FakeConfig
 from .persistence import StateError
+from .ratelimit import SANDBOX_RATE_LIMIT
 from .server import CONTROL_HELP, Forwarder, StripeFakeServer
 
 SERVE_DESCRIPTION = """\

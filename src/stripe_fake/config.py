@@ -38,6 +38,11 @@ class FakeConfig:
     #: calls through a client without async support or fallback (``NotImplementedError``).
     strict_http_client: bool = True
 
+    #: Opt-in rate limit: at most this many read and this many write operations per second per
+    #: account (Stripe's sandbox limit is 25); past it a request gets Stripe's 429 ``rate_limit``
+    #: error, so a suite learns it would be throttled on test mode. ``None``: no limit.
+    rate_limit: int | None = None
+
     # -- invoices ----------------------------------------------------------------------------------
     #: Seconds a subscription invoice stays draft before it finalizes (Stripe: one hour after the
     #: ``invoice.created`` webhooks succeed). Metered usage reported meanwhile is still counted.

@@ -29,10 +29,8 @@ from .asgi import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_HEADER_TIMEOUT,
     DEFAULT_MAX_BODY,
-    RATE_LIMIT_MESSAGE,
     App,
     Protocol,
-    RateLimiter,
     error_response,
     host_of,
     is_loopback_host,
@@ -45,6 +43,7 @@ from .delivery import BackgroundDelivery, sign
 from .http.messages import FakeRequest, FakeResponse
 from .patterns import match_any
 from .persistence import StateError, load_state, remove_temporary_files, save_state
+from .ratelimit import RATE_LIMIT_MESSAGE, RateLimiter
 from .resources import EventEmitted, ThinEventEmitted, notification_of
 from .state import AccountState
 
