@@ -160,3 +160,21 @@ def test_connected_accounts_are_isolated(stripe_fake: StripeFake) -> None:
     with pytest.raises(stripe.InvalidRequestError):
         stripe.WebhookEndpoint.retrieve(endpoint.id, stripe_account="acct_123")
     assert stripe.WebhookEndpoint.list(stripe_account="acct_123").data == []
+
+
+def test_every_event_type_the_newest_sdk_lists_can_be_enabled() -> None:
+    """``enabled_events`` accepts every type of the installed SDK's ``WebhookEndpointCreateParams``
+    (invoice.overdue, invoice.will_be_due and invoice_payment.paid among them)."""
+    import re
+    from pathlib import Path
+
+    from stripe_fake.resources.webhook_endpoints.event_types import KNOWN_EVENT_TYPES
+
+    params = Path(stripe.__file__).parent / "params" / "_webhook_endpoint_create_params.py"
+    if not params.exists():
+        pytest.skip("this stripe SDK has no typed params module")
+    text = params.read_text()
+    start = text.index("enabled_events")
+    block = text[start : start + text[start:].index("]\n    ]")]
+    listed = set(re.findall(r'"([a-z0-9_.*]+)"', block))
+    assert listed and listed <= KNOWN_EVENT_TYPES, sorted(listed - KNOWN_EVENT_TYPES)

@@ -1,7 +1,9 @@
 """The event types a webhook endpoint may enable (``enabled_events``).
 
 The enum of ``POST /v1/webhook_endpoints`` in Stripe's public OpenAPI spec (API 2024-04-10), plus the
-billing types added since (alerts, credit grants, credit balance transactions, meters).
+billing types added since (alerts, credit grants, credit balance transactions, meters), plus every
+type the newest supported SDK (stripe 16.1.0, ``WebhookEndpointCreateParams.enabled_events``) lists
+that the 2024 spec did not (``tests/test_webhook_endpoints.py`` keeps the two in step).
 """
 
 from __future__ import annotations
@@ -246,5 +248,44 @@ KNOWN_EVENT_TYPES: frozenset[str] = frozenset(
         "treasury.received_credit.failed",
         "treasury.received_credit.succeeded",
         "treasury.received_debit.created",
+        # stripe 16.1.0's enabled_events not in the 2024-04-10 spec
+        "apps.install.created",
+        "apps.install.deleted",
+        "apps.install.updated",
+        "balance_settings.updated",
+        "financial_connections.account.account_numbers_updated",
+        "financial_connections.account.expected_deactivation_date_updated",
+        "financial_connections.account.supported_payment_method_types_updated",
+        "financial_connections.account.upcoming_account_number_expiry",
+        "financial_connections.account.upcoming_deactivation",
+        "financial_connections.authorization.expected_deactivation_date_updated",
+        "financial_connections.authorization.upcoming_deactivation",
+        "invoice.overdue",
+        "invoice.overpaid",
+        "invoice.payment_attempt_required",
+        "invoice.will_be_due",
+        "invoice_payment.paid",
+        "issuing_dispute.funds_rescinded",
+        "issuing_personalization_design.activated",
+        "issuing_personalization_design.deactivated",
+        "issuing_personalization_design.rejected",
+        "issuing_personalization_design.updated",
+        "issuing_transaction.purchase_details_receipt_updated",
+        "refund.failed",
+        "reserve.hold.created",
+        "reserve.hold.updated",
+        "reserve.plan.created",
+        "reserve.plan.disabled",
+        "reserve.plan.expired",
+        "reserve.plan.updated",
+        "reserve.release.created",
+        "terminal.reader.action_updated",
+        "three_d_secure.authentication.canceled",
+        "three_d_secure.authentication.challenge_started",
+        "three_d_secure.authentication.errored",
+        "three_d_secure.authentication.failed",
+        "three_d_secure.authentication.requires_challenge",
+        "three_d_secure.authentication.requires_submission",
+        "three_d_secure.authentication.succeeded",
     )
 )
