@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import stripe
 import time_machine
+from compat import v1
 from freezegun import freeze_time
 
 from stripe_fake import StripeFake
@@ -70,11 +71,11 @@ def test_an_update_that_changes_nothing_emits_nothing(stripe_fake: StripeFake) -
 
 
 def test_caller_chosen_product_id_and_client_style(client: stripe.StripeClient) -> None:
-    product = client.v1.products.create({"id": "api_access", "name": "API", "shippable": False})
+    product = v1(client).products.create({"id": "api_access", "name": "API", "shippable": False})
     assert product.id == "api_access" and product.shippable is False
-    assert client.v1.products.retrieve("api_access").name == "API"
-    assert client.v1.products.update("api_access", {"active": False}).active is False
-    assert [p.id for p in client.v1.products.list({"active": False}).data] == ["api_access"]
+    assert v1(client).products.retrieve("api_access").name == "API"
+    assert v1(client).products.update("api_access", {"active": False}).active is False
+    assert [p.id for p in v1(client).products.list({"active": False}).data] == ["api_access"]
 
 
 def test_default_price_data_creates_the_default_price(stripe_fake: StripeFake) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import stripe
+from compat import as_dict, v1
 from fidelity_rows import error_rows
 from freezegun import freeze_time
 
@@ -67,8 +68,8 @@ def test_create_renders_every_field_and_defaults(stripe_fake: StripeFake, custom
     assert created.effective_at == T0_TS and created.created == T0_TS and created.updated == T0_TS
     assert created.expires_at is None and created.voided_at is None
     assert created.customer == customer.id and created.name == "Welcome credit"
-    assert created.metadata.to_dict() == {"k": "v"}
-    assert stripe.billing.CreditGrant.retrieve(created.id).to_dict() == created.to_dict()
+    assert as_dict(created.metadata) == {"k": "v"}
+    assert as_dict(stripe.billing.CreditGrant.retrieve(created.id)) == as_dict(created)
 
 
 def test_create_emits_grant_and_transaction_events(
@@ -128,7 +129,7 @@ def test_list_by_customer_newest_first_with_pagination(
     assert [g.id for g in page.data] == [mine[2], mine[1]] and page.has_more
     rest = stripe.billing.CreditGrant.list(customer=a.id, starting_after=mine[1])
     assert [g.id for g in rest.data] == [mine[0]] and not rest.has_more
-    everything = client.v1.billing.credit_grants.list()
+    everything = v1(client).billing.credit_grants.list()
     assert [g.id for g in everything.data] == [other, *reversed(mine)]
 
 
@@ -142,7 +143,7 @@ def test_update_expires_at_and_metadata(stripe_fake: StripeFake, customer: strip
         cleared = stripe.billing.CreditGrant.modify(created.id, expires_at="")
     assert cleared.expires_at is None
     assert updated.expires_at == T0_TS + 30 * DAY
-    assert updated.metadata.to_dict() == {"a": "1", "b": "2"}
+    assert as_dict(updated.metadata) == {"a": "1", "b": "2"}
     assert updated.updated == T0_TS + 60
     first, second = stripe_fake.events.of_type("billing.credit_grant.updated")
     assert second["data"]["previous_attributes"]["expires_at"] == T0_TS + 30 * DAY
@@ -241,10 +242,10 @@ def test_expire_now(stripe_fake: StripeFake, customer: stripe.Customer) -> None:
 
 
 def test_void_unapplied_grant(stripe_fake: StripeFake, client: stripe.StripeClient) -> None:
-    customer = client.v1.customers.create()
+    customer = v1(client).customers.create()
     created = grant(customer.id, 500)
     with freeze_time(T0):
-        voided = client.v1.billing.credit_grants.void_grant(created.id)
+        voided = v1(client).billing.credit_grants.void_grant(created.id)
     assert voided.voided_at == T0_TS
     assert summary(customer.id) == [("usd", 0, 0)]
     assert transactions(customer.id)[0] == ("debit", "credits_voided", 500)
@@ -446,10 +447,10 @@ def _state() -> Any:
     """What a user can see of the credit state (events, every customer's grants and transactions)."""
     seen = []
     for customer in stripe.Customer.list(limit=100).auto_paging_iter():
-        grants = [g.to_dict() for g in stripe.billing.CreditGrant.list(customer=customer.id, limit=100).data]
+        grants = [as_dict(g) for g in stripe.billing.CreditGrant.list(customer=customer.id, limit=100).data]
         txns = stripe.billing.CreditBalanceTransaction.list(customer=customer.id, limit=100).data
         balance = stripe.Customer.list_balance_transactions(customer.id, limit=100).data
-        seen.append((customer.to_dict(), grants, [t.id for t in txns], [b.to_dict() for b in balance]))
+        seen.append((as_dict(customer), grants, [t.id for t in txns], [as_dict(b) for b in balance]))
     return seen, [e.id for e in stripe.Event.list(limit=100).data]
 
 

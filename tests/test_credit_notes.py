@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import stripe
+from compat import as_dict, v1
 from fidelity_rows import error_rows
 from freezegun import freeze_time
 
@@ -105,7 +106,7 @@ def test_refund_and_out_of_band_are_recorded(stripe_fake: StripeFake) -> None:
 def test_custom_lines_and_quantity(stripe_fake: StripeFake, client: stripe.StripeClient) -> None:
     customer = customer_with_card()
     invoice = open_invoice(customer.id, 3000)
-    note = client.v1.credit_notes.create(
+    note = v1(client).credit_notes.create(
         {
             "invoice": invoice.id,
             "lines": [
@@ -128,7 +129,7 @@ def test_custom_lines_and_quantity(stripe_fake: StripeFake, client: stripe.Strip
             lines=[{"type": "invoice_line_item", "invoice_line_item": line_of(invoice), "quantity": 1}],
         )
     assert "(3000) must be positive and at most what is left to credit on it (1000)" in str(raised.value)
-    lines = client.v1.credit_notes.line_items.list(note.id)
+    lines = v1(client).credit_notes.line_items.list(note.id)
     assert [line.id for line in lines.data] == [line.id for line in note.lines.data]
 
 
@@ -157,7 +158,7 @@ def test_update_list_and_void(stripe_fake: StripeFake) -> None:
     a = stripe.CreditNote.create(invoice=first.id, amount=100)
     b = stripe.CreditNote.create(invoice=second.id, amount=200, credit_amount=200)
     updated = stripe.CreditNote.modify(a.id, memo="Typo", metadata={"k": "v"})
-    assert updated.memo == "Typo" and updated.metadata.to_dict() == {"k": "v"}
+    assert updated.memo == "Typo" and as_dict(updated.metadata) == {"k": "v"}
     event = stripe_fake.events.last("credit_note.updated")
     assert event["data"]["previous_attributes"] == {"memo": None, "metadata": {}}
     assert [n.id for n in stripe.CreditNote.list(customer=customer.id).data] == [b.id, a.id]
@@ -300,11 +301,11 @@ def test_every_error_row_has_a_case() -> None:
 
 
 def _state(customer: str) -> Any:
-    invoices = [i.to_dict() for i in stripe.Invoice.list(customer=customer, limit=100).data]
-    notes = [n.to_dict() for n in stripe.CreditNote.list(customer=customer, limit=100).data]
+    invoices = [as_dict(i) for i in stripe.Invoice.list(customer=customer, limit=100).data]
+    notes = [as_dict(n) for n in stripe.CreditNote.list(customer=customer, limit=100).data]
     balance = [b.id for b in stripe.Customer.list_balance_transactions(customer, limit=100).data]
     events = [e.id for e in stripe.Event.list(limit=100).data]
-    return invoices, notes, balance, stripe.Customer.retrieve(customer).to_dict(), events
+    return invoices, notes, balance, as_dict(stripe.Customer.retrieve(customer)), events
 
 
 @pytest.mark.parametrize("situation", sorted(CASES))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import stripe
+from compat import as_dict, v1
 from freezegun import freeze_time
 
 from stripe_fake import StripeFake
@@ -37,26 +38,26 @@ def test_create_moves_the_balance_and_records_ending_balance(
 
 
 def test_retrieve_update_and_list(stripe_fake: StripeFake, client: stripe.StripeClient) -> None:
-    customer = client.v1.customers.create()
-    other = client.v1.customers.create()
+    customer = v1(client).customers.create()
+    other = v1(client).customers.create()
     ids = [
-        client.v1.customers.balance_transactions.create(customer.id, {"amount": -i, "currency": "usd"}).id
+        v1(client).customers.balance_transactions.create(customer.id, {"amount": -i, "currency": "usd"}).id
         for i in (1, 2, 3)
     ]
-    client.v1.customers.balance_transactions.create(other.id, {"amount": -9, "currency": "usd"})
-    found = client.v1.customers.balance_transactions.retrieve(customer.id, ids[1])
+    v1(client).customers.balance_transactions.create(other.id, {"amount": -9, "currency": "usd"})
+    found = v1(client).customers.balance_transactions.retrieve(customer.id, ids[1])
     assert found.amount == -2 and found.ending_balance == -3
-    updated = client.v1.customers.balance_transactions.update(
+    updated = v1(client).customers.balance_transactions.update(
         customer.id, ids[1], {"description": "fixed", "metadata": {"a": "b"}}
     )
-    assert updated.description == "fixed" and updated.metadata.to_dict() == {"a": "b"}
+    assert updated.description == "fixed" and as_dict(updated.metadata) == {"a": "b"}
     assert updated.amount == -2  # amounts never change
-    page = client.v1.customers.balance_transactions.list(customer.id, {"limit": 2})
+    page = v1(client).customers.balance_transactions.list(customer.id, {"limit": 2})
     assert [t.id for t in page.data] == [ids[2], ids[1]] and page.has_more
-    rest = client.v1.customers.balance_transactions.list(customer.id, {"starting_after": ids[1]})
+    rest = v1(client).customers.balance_transactions.list(customer.id, {"starting_after": ids[1]})
     assert [t.id for t in rest.data] == [ids[0]]
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        client.v1.customers.balance_transactions.retrieve(other.id, ids[0])
+        v1(client).customers.balance_transactions.retrieve(other.id, ids[0])
     assert raised.value.http_status == 404
 
 

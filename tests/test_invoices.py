@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import stripe
 import time_machine
+from compat import v1
 from freezegun import freeze_time
 
 from stripe_fake import StripeFake
@@ -386,13 +387,13 @@ def test_lists_filter_and_page(stripe_fake: StripeFake, client: stripe.StripeCli
     for customer in (alice, alice, bob):
         stripe.Invoice.create(customer=customer.id, currency="usd")
     assert len(stripe.Invoice.list(customer=alice.id).data) == 2
-    assert len(client.v1.invoices.list({"status": "draft"}).data) == 3
+    assert len(v1(client).invoices.list({"status": "draft"}).data) == 3
     first = stripe.Invoice.list(limit=1)
     assert (
         first.has_more and stripe.Invoice.list(starting_after=first.data[0].id).data[0].customer == alice.id
     )
     assert stripe.Invoice.list(collection_method="send_invoice").data == []
-    item = client.v1.invoice_items.create({"customer": bob.id, "amount": 5, "currency": "usd"})
+    item = v1(client).invoice_items.create({"customer": bob.id, "amount": 5, "currency": "usd"})
     assert [i.id for i in stripe.InvoiceItem.list(customer=bob.id, pending=True).data] == [item.id]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import stripe
+from compat import as_dict, v1
 from freezegun import freeze_time
 
 from stripe_fake import StripeFake
@@ -47,13 +48,13 @@ def test_each_use_of_a_test_id_is_a_new_payment_method(stripe_fake: StripeFake, 
 
 
 def test_client_style_attach_and_list(stripe_fake: StripeFake, client: stripe.StripeClient) -> None:
-    customer = client.v1.customers.create()
-    pm = client.v1.payment_methods.attach("pm_card_amex", {"customer": customer.id})
+    customer = v1(client).customers.create()
+    pm = v1(client).payment_methods.attach("pm_card_amex", {"customer": customer.id})
     assert (pm.card.brand, pm.card.last4, pm.card.display_brand) == ("amex", "0005", "american_express")
-    page = client.v1.customers.payment_methods.list(customer.id, {"type": "card"})
+    page = v1(client).customers.payment_methods.list(customer.id, {"type": "card"})
     assert [p.id for p in page.data] == [pm.id]
-    assert client.v1.customers.payment_methods.retrieve(customer.id, pm.id).id == pm.id
-    assert client.v1.payment_methods.list({"customer": customer.id}).data[0].id == pm.id
+    assert v1(client).customers.payment_methods.retrieve(customer.id, pm.id).id == pm.id
+    assert v1(client).payment_methods.list({"customer": customer.id}).data[0].id == pm.id
 
 
 @pytest.mark.parametrize(
@@ -237,7 +238,7 @@ def test_update_billing_details_and_metadata(stripe_fake: StripeFake, customer: 
     loose = stripe.PaymentMethod.create(type="card", card={"token": "tok_visa"})
     err = _error(stripe.PaymentMethod.modify, loose.id, metadata={"k": "v"})
     assert err.user_message == "You must save this PaymentMethod to a customer before you can update it."
-    assert stripe.PaymentMethod.retrieve(loose.id).to_dict()["metadata"] == {}
+    assert as_dict(stripe.PaymentMethod.retrieve(loose.id))["metadata"] == {}
 
 
 def test_create_from_token_then_attach(stripe_fake: StripeFake, customer: Any) -> None:

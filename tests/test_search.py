@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import stripe
+from compat import as_dict, v1
 from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -260,12 +261,12 @@ def test_pages_and_total_count(
     )
     second = stripe.Customer.search(query="name~'user'", limit=4, page=first.next_page)
     assert (len(second.data), second.has_more, second.next_page) == (2, False, None)
-    assert "total_count" not in second.to_dict()
+    assert "total_count" not in as_dict(second)
     every = [c.id for c in stripe.Customer.search(query="name~'user'", limit=2).auto_paging_iter()]
     assert every == [c.id for c in reversed(people)]
     # The same with an index-served exact query, and through StripeClient.
-    exact = client.v1.customers.search({"query": "metadata['tier']:'free'", "limit": 2})
-    rest = client.v1.customers.search(
+    exact = v1(client).customers.search({"query": "metadata['tier']:'free'", "limit": 2})
+    rest = v1(client).customers.search(
         {"query": "metadata['tier']:'free'", "limit": 2, "page": exact.next_page}
     )
     assert [c.id for c in [*exact.data, *rest.data]] == [people[4].id, people[2].id, people[0].id]
@@ -346,7 +347,7 @@ def test_product_and_price_search(stripe_fake: StripeFake, client: stripe.Stripe
     assert ([p.id for p in found.data], found.total_count) == ([monthly.id], 1)
     assert [
         p.currency
-        for p in client.v1.prices.search({"query": "currency:'eur' OR lookup_key:'pro_monthly'"}).data
+        for p in v1(client).prices.search({"query": "currency:'eur' OR lookup_key:'pro_monthly'"}).data
     ] == [
         "eur",
         "usd",

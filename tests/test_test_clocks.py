@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import stripe
+from compat import as_dict, v1
 from fidelity_rows import error_rows
 from freezegun import freeze_time
 
@@ -30,7 +31,7 @@ def test_create_renders_stripes_shape(stripe_fake: StripeFake) -> None:
     assert clock.id.startswith("clock_")
     assert clock.frozen_time == T0_TS  # in the past: allowed
     assert clock.status == "ready"
-    assert clock.status_details.to_dict() == {}
+    assert as_dict(clock.status_details) == {}
     assert clock.name == "Annual renewal"
     assert clock.created == 1780272000
     assert clock.deletes_after == clock.created + 30 * DAY
@@ -41,7 +42,7 @@ def test_create_renders_stripes_shape(stripe_fake: StripeFake) -> None:
 def test_retrieve_list_and_delete(stripe_fake: StripeFake, client: stripe.StripeClient) -> None:
     first, second = _clock(name="a"), _clock(name="b")
     assert stripe.test_helpers.TestClock.retrieve(first.id).name == "a"
-    listed = client.v1.test_helpers.test_clocks.list({"limit": 1})
+    listed = v1(client).test_helpers.test_clocks.list({"limit": 1})
     assert [c.id for c in listed.data] == [second.id]
     assert listed.has_more is True
     deleted = stripe.test_helpers.TestClock.delete(first.id)
@@ -60,7 +61,7 @@ def test_advance_answers_advancing_then_is_ready(stripe_fake: StripeFake) -> Non
     assert answered.status_details.advancing.target_frozen_time == T0_TS + 40 * DAY  # type: ignore[union-attr]
     assert answered.frozen_time == T0_TS
     now = stripe.test_helpers.TestClock.retrieve(clock.id)
-    assert (now.status, now.frozen_time, now.status_details.to_dict()) == ("ready", T0_TS + 40 * DAY, {})
+    assert (now.status, now.frozen_time, as_dict(now.status_details)) == ("ready", T0_TS + 40 * DAY, {})
     types = [e["type"] for e in stripe_fake.events if e["type"].startswith("test_helpers")]
     assert types == [
         "test_helpers.test_clock.created",
@@ -325,8 +326,8 @@ def test_every_error_row_has_a_case() -> None:
 
 
 def _state() -> Any:
-    clocks = [c.to_dict() for c in stripe.test_helpers.TestClock.list(limit=100).data]
-    customers = [c.to_dict() for c in stripe.Customer.list(limit=100).data]
+    clocks = [as_dict(c) for c in stripe.test_helpers.TestClock.list(limit=100).data]
+    customers = [as_dict(c) for c in stripe.Customer.list(limit=100).data]
     subscriptions = [s.id for s in stripe.Subscription.list(limit=100, status="all").data]
     return clocks, customers, subscriptions, [e.id for e in stripe.Event.list(limit=100).data]
 
