@@ -412,6 +412,20 @@ class SubscriptionStore(ResourceStore[Subscription]):
         if sub.status == "incomplete":
             self._schedule(sub, INCOMPLETE_EXPIRY_JOB, now + INCOMPLETE_WINDOW)
 
+    def _restart_periods(self, sub: Subscription, now: int) -> list[ItemCharge]:
+        """Start every item's first period at ``now`` (from the anchor); the licensed items' charges."""
+        charges: list[ItemCharge] = []
+        for item in sub.items:
+            recurring = links.price(self.account, item.price).recurring
+            assert recurring is not None
+            start, end = periods.first_period(
+                now, sub.billing_cycle_anchor, recurring.interval, recurring.interval_count
+            )
+            item.current_period_start, item.current_period_end, item.usage_from = start, end, start
+            if item.quantity is not None:
+                charges.append(self._licensed_charge(item))
+        return charges
+
     def _licensed_charge(self, item: SubscriptionItem) -> ItemCharge:
         return ItemCharge(
             item.id, item.price, item.quantity, item.current_period_start, item.current_period_end
@@ -563,16 +577,7 @@ class SubscriptionStore(ResourceStore[Subscription]):
             self._cancel_job(sub, PERIOD_END_JOB)
             return
         sub.status = "active"
-        charges: list[ItemCharge] = []
-        for item in sub.items:
-            recurring = links.price(account, item.price).recurring
-            assert recurring is not None
-            start, end = periods.first_period(
-                now, sub.billing_cycle_anchor, recurring.interval, recurring.interval_count
-            )
-            item.current_period_start, item.current_period_end, item.usage_from = start, end, start
-            if item.quantity is not None:
-                charges.append(self._licensed_charge(item))
+        charges = self._restart_periods(sub, now)
         self._updated(sub, before, now=now, cause=cause)
         if charges:
             sub.latest_invoice = links.bill(
@@ -670,16 +675,7 @@ class SubscriptionStore(ResourceStore[Subscription]):
         sub.status = "active"
         if anchor_now:
             sub.billing_cycle_anchor = now
-        charges: list[ItemCharge] = []
-        for item in sub.items:
-            recurring = links.price(account, item.price).recurring
-            assert recurring is not None
-            start, end = periods.first_period(
-                now, sub.billing_cycle_anchor, recurring.interval, recurring.interval_count
-            )
-            item.current_period_start, item.current_period_end, item.usage_from = start, end, start
-            if item.quantity is not None:
-                charges.append(self._licensed_charge(item))
+        charges = self._restart_periods(sub, now)
         self._updated(sub, before, now=now, cause=cause)
         links.emit(account, "customer.subscription.resumed", sub.render(account), now=now, cause=cause)
         if charges:
